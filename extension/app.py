@@ -1,0 +1,130 @@
+"""The application factory: routes, middleware, exception handlers and the lifespan.
+
+The lifespan owns the database engine and one pooled ``httpx.AsyncClient`` per upstream
+(Pipedrive, QuickBooks); in sandbox mode those clients are wired to the in-process stand-ins
+through ``httpx.ASGITransport``, so the product code never knows it is talking to a sandbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TypedDict
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from extension.sandbox import Sandbox, build_sandbox
+from extension.security.crypto import TokenCipher
+from extension.security.headers import SecurityHeadersMiddleware
+from extension.security.redaction import install_log_redaction
+from extension.security.session import SessionSigner
+from extension.services import Services
+from extension.settings import SANDBOX_PREFIX, Settings
+from extension.store.db import create_engine, create_sessionmaker
+from extension.templating import create_templates
+from extension.web import errors, home, modals, panel, session, settings_page
+
+__all__ = ["create_app"]
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+_UPSTREAM_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+_UPSTREAM_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+
+
+class State(TypedDict):
+    services: Services
+
+
+def _static_routes() -> list[BaseRoute]:
+    vendor = STATIC_DIR / "node_modules"
+    return [
+        Mount("/static/css", StaticFiles(directory=STATIC_DIR / "css"), name="css"),
+        Mount("/static/js", StaticFiles(directory=STATIC_DIR / "js"), name="js"),
+        Mount(
+            "/static/vendor/htmx",
+            StaticFiles(directory=vendor / "htmx.org" / "dist", check_dir=False),
+            name="htmx",
+        ),
+        Mount(
+            "/static/vendor/sdk",
+            StaticFiles(
+                directory=vendor / "@pipedrive" / "app-extensions-sdk" / "dist", check_dir=False
+            ),
+            name="sdk",
+        ),
+    ]
+
+
+def _upstream_client(settings: Settings, sandbox: Sandbox | None) -> httpx.AsyncClient:
+    transport: httpx.AsyncBaseTransport | None = None
+    if sandbox is not None:
+        # Requests to the stand-ins stay in-process: no loopback socket, no self-deadlock.
+        transport = httpx.ASGITransport(app=sandbox.asgi, root_path=SANDBOX_PREFIX)
+    return httpx.AsyncClient(
+        timeout=_UPSTREAM_TIMEOUT,
+        limits=_UPSTREAM_LIMITS,
+        transport=transport,
+        headers={"User-Agent": "qbo-pipedrive-invoices/0.1"},
+        follow_redirects=False,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    install_log_redaction()
+    sandbox = build_sandbox(settings) if settings.sandbox else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        engine = create_engine(settings.database_url)
+        secret_key = str(settings.secret_key)
+        encryption_key = str(settings.encryption_key) if settings.encryption_key else None
+        async with (
+            _upstream_client(settings, sandbox) as pipedrive_http,
+            _upstream_client(settings, sandbox) as quickbooks_http,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=settings.app_base_url
+            ) as app_http,
+        ):
+            services = Services(
+                settings=settings,
+                engine=engine,
+                sessionmaker=create_sessionmaker(engine),
+                templates=create_templates(),
+                cipher=TokenCipher(secret_key=secret_key, encryption_key=encryption_key),
+                session_signer=SessionSigner(secret_key),
+                pipedrive_http=pipedrive_http,
+                quickbooks_http=quickbooks_http,
+                sandbox=sandbox,
+            )
+            if sandbox is not None:
+                # The stand-ins call the app back (webhooks, uninstall) in-process too.
+                sandbox.attach(app_http=app_http)
+            try:
+                yield {"services": services}
+            finally:
+                await engine.dispose()
+
+    routes: list[BaseRoute] = [
+        *home.routes,
+        *panel.routes,
+        *modals.routes,
+        *settings_page.routes,
+        *session.routes,
+        *_static_routes(),
+    ]
+    if sandbox is not None:
+        routes.append(Mount(SANDBOX_PREFIX, app=sandbox.asgi, name="sandbox"))
+
+    extra_ancestors = [settings.app_origin] if settings.sandbox else []
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=extra_ancestors)],
+        exception_handlers=errors.exception_handlers,
+        lifespan=lifespan,
+    )

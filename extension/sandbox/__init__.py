@@ -1,0 +1,59 @@
+"""Local stand-ins for Pipedrive and QuickBooks, mounted under ``/sandbox`` (design.md §6).
+
+``Sandbox`` is one ASGI app with three parts: the Pipedrive look-alike host page (``host``), the
+Pipedrive API/OAuth stand-in (``pipedrive``) and the QuickBooks stand-in (``quickbooks``). The
+app's upstream clients reach it in-process through ``httpx.ASGITransport``; the stand-ins call
+the app back (webhooks, uninstall) through ``app_http``, attached by the app's lifespan.
+Their state lives in memory for the life of the process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from extension.manifest import Manifest, load_manifest
+from extension.sandbox import host, pipedrive, quickbooks
+from extension.settings import Settings
+from extension.templating import create_templates
+
+__all__ = ["Sandbox", "build_sandbox"]
+
+
+class Sandbox:
+    def __init__(self, settings: Settings, manifest: Manifest) -> None:
+        self.settings = settings
+        self.manifest = manifest
+        self.templates = create_templates()
+        self._app_http: httpx.AsyncClient | None = None
+        self.asgi = Starlette(
+            routes=[
+                *host.routes(self),
+                Mount("/pipedrive", routes=pipedrive.routes(self), name="pipedrive"),
+                Mount("/quickbooks", routes=quickbooks.routes(self), name="quickbooks"),
+            ]
+        )
+
+    def attach(self, *, app_http: httpx.AsyncClient) -> None:
+        self._app_http = app_http
+
+    @property
+    def app_http(self) -> httpx.AsyncClient:
+        """A client that reaches the app itself (for webhooks and uninstall calls)."""
+        if self._app_http is None:
+            raise RuntimeError("the sandbox is not attached to a running app")
+        return self._app_http
+
+    def discovery(self) -> dict[str, Any]:
+        return {
+            **host.discovery(self),
+            "pipedrive": pipedrive.discovery(self),
+            "quickbooks": quickbooks.discovery(self),
+        }
+
+
+def build_sandbox(settings: Settings) -> Sandbox:
+    return Sandbox(settings, load_manifest())

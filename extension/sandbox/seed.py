@@ -1,0 +1,74 @@
+"""The sandbox's seeded Pipedrive company: who exists and which deals the host page lists.
+
+The Pipedrive stand-in serves these same ids through its API; the host page and the discovery
+document name them, so a test or a newcomer never has to guess an id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+__all__ = [
+    "SandboxUser",
+    "SandboxDeal",
+    "COMPANY_ID",
+    "COMPANY_NAME",
+    "COMPANY_DOMAIN",
+    "USERS",
+    "DEALS",
+    "user_by_key",
+    "deal_by_id",
+]
+
+COMPANY_ID = 7_001_001
+COMPANY_NAME = "Northwind Sandbox Ltd"
+COMPANY_DOMAIN = "northwind-sandbox"
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxUser:
+    key: str
+    id: int
+    name: str
+    email: str
+    is_admin: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxDeal:
+    id: int
+    title: str
+    value: Decimal
+    currency: str
+    stage: str
+    # Deals with visible_to_rep=False are answered as Pipedrive answers a deal the user may not see.
+    visible_to_rep: bool = True
+
+
+USERS = (
+    SandboxUser("admin", 9001, "Ada Admin", "ada.admin@northwind.example", is_admin=True),
+    SandboxUser("rep", 9002, "Rex Rep", "rex.rep@northwind.example", is_admin=False),
+)
+
+DEALS = (
+    SandboxDeal(101, "Website redesign", Decimal("12500.00"), "USD", "Proposal made"),
+    SandboxDeal(102, "Annual support contract", Decimal("4800.00"), "EUR", "Negotiations started"),
+    SandboxDeal(103, "Discovery workshop (no products)", Decimal("0.00"), "USD", "Qualified"),
+    SandboxDeal(
+        104,
+        "Confidential acquisition",
+        Decimal("90000.00"),
+        "USD",
+        "Contact made",
+        visible_to_rep=False,
+    ),
+)
+
+
+def user_by_key(key: str) -> SandboxUser:
+    return next((u for u in USERS if u.key == key), USERS[0])
+
+
+def deal_by_id(deal_id: int) -> SandboxDeal | None:
+    return next((d for d in DEALS if d.id == deal_id), None)

@@ -1,0 +1,38 @@
+"""What the lifespan hands to every request: one typed bundle instead of loose ``app.state``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+import httpx
+from jinja2_fragments.starlette import Jinja2Blocks
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import Request
+
+from extension.security.crypto import TokenCipher
+from extension.security.session import SessionSigner
+from extension.settings import Settings
+
+if TYPE_CHECKING:
+    from extension.sandbox import Sandbox
+
+__all__ = ["Services", "get_services"]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    templates: Jinja2Blocks
+    cipher: TokenCipher
+    session_signer: SessionSigner
+    # One pooled client per upstream; in sandbox mode they reach the in-process stand-ins.
+    pipedrive_http: httpx.AsyncClient
+    quickbooks_http: httpx.AsyncClient
+    sandbox: Sandbox | None
+
+
+def get_services(request: Request) -> Services:
+    return cast(Services, request.state.services)

@@ -1,0 +1,11 @@
+"""Imports every module that defines models, so ``Base.metadata`` is complete.
+
+Alembic's env.py and the test fixtures import this one module; a new models module adds
+itself here.
+"""
+
+from __future__ import annotations
+
+from extension.store import models
+
+__all__ = ["models"]

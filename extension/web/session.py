@@ -1,0 +1,46 @@
+"""Renewing the page's session token with a fresh Pipedrive JWT (SDK ``get_signed_token``)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from extension.security.iframe_jwt import InvalidIframeToken, verify_iframe_token
+from extension.security.session import AppSession
+from extension.services import get_services
+from extension.store.installations import get_installation
+
+__all__ = ["routes"]
+
+
+async def renew_session(request: Request) -> Response:
+    """Exchange a Pipedrive-signed JWT for a new session token (JSON)."""
+    services = get_services(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        return JSONResponse({"error": "invalid body"}, status_code=400)
+    if not isinstance(body, dict):
+        return JSONResponse({"error": "invalid body"}, status_code=400)
+    query = {k: str(body.get(k, "")) for k in ("userId", "companyId")}
+    try:
+        identity = verify_iframe_token(
+            str(body.get("token", "")), query, str(services.settings.pipedrive_jwt_secret)
+        )
+    except InvalidIframeToken:
+        return JSONResponse({"error": "unverified"}, status_code=401)
+    async with services.sessionmaker() as session:
+        installation = await get_installation(session, identity.company_id, identity.user_id)
+    if installation is None or installation.needs_reauth:
+        return JSONResponse({"error": "not installed"}, status_code=401)
+    token = services.session_signer.issue(
+        AppSession(company_id=identity.company_id, user_id=identity.user_id)
+    )
+    return JSONResponse(
+        {"session": token, "expires_in": services.session_signer.ttl_seconds},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+routes = [Route("/session/renew", renew_session, methods=["POST"], name="session_renew")]

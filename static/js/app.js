@@ -1,0 +1,262 @@
+/*
+ * Glue between our server-rendered pages, htmx and Pipedrive's App Extensions SDK.
+ *
+ * - initialize() runs at once: Pipedrive drops an iframe that has not initialized within 10 s.
+ * - The page resizes itself after every htmx swap (panel height clamped to 100-750 px).
+ * - Fragment calls carry our session token (hx-headers on <body>); when the server says it
+ *   expired, a fresh Pipedrive JWT from get_signed_token buys a new one and the request repeats.
+ * - Behaviour is declared in markup with data-sdk-* attributes, so no inline script is needed.
+ */
+(function () {
+  "use strict";
+
+  var SESSION_HEADER = "X-App-Session";
+  var RENEW_BEFORE_MS = 5 * 60 * 1000;
+  var body = document.body;
+  var surface = body.dataset.surface || "page";
+  var SDK = window.AppExtensionsSDK;
+  var sdk = null;
+  var ready = Promise.reject(new Error("not framed by Pipedrive"));
+  ready.catch(function () {});
+
+  function setState(name) {
+    body.dataset.sdkState = name;
+  }
+
+  function contentHeight() {
+    var main = document.querySelector("main") || body;
+    return Math.ceil(main.getBoundingClientRect().height + 24);
+  }
+
+  function clamp(value, low, high) {
+    return Math.max(low, Math.min(high, value));
+  }
+
+  function sizeForSurface() {
+    if (surface === "panel") {
+      return { height: clamp(contentHeight(), 100, 750) };
+    }
+    if (surface === "modal") {
+      var width = parseInt(body.dataset.modalWidth || "720", 10);
+      var height = parseInt(body.dataset.modalHeight || "560", 10);
+      return { width: Math.max(320, width), height: Math.max(120, Math.max(height, contentHeight())) };
+    }
+    return { height: Math.max(120, contentHeight()) };
+  }
+
+  var lastSize = "";
+  function resize() {
+    if (!sdk || !sdk.initialized) return;
+    var size = sizeForSurface();
+    var key = JSON.stringify(size);
+    if (key === lastSize) return;
+    lastSize = key;
+    sdk.execute(SDK.Command.RESIZE, size).catch(function () {});
+  }
+
+  function applyTheme(theme) {
+    document.documentElement.setAttribute("data-theme", theme === "dark" ? "dark" : "light");
+  }
+
+  function announce(message) {
+    var region = document.getElementById("live-region");
+    if (region) region.textContent = message;
+  }
+
+  // ---- session renewal ------------------------------------------------------------------
+
+  var renewing = null;
+  function currentHeaders() {
+    try {
+      return JSON.parse(body.getAttribute("hx-headers") || "{}");
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function renewSession() {
+    if (renewing) return renewing;
+    if (!sdk) return Promise.reject(new Error("no SDK"));
+    renewing = ready
+      .then(function () {
+        return sdk.execute(SDK.Command.GET_SIGNED_TOKEN);
+      })
+      .then(function (reply) {
+        return fetch(body.dataset.renewUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({
+            token: reply.token,
+            userId: body.dataset.userId,
+            companyId: body.dataset.companyId,
+          }),
+        });
+      })
+      .then(function (response) {
+        if (!response.ok) throw new Error("renewal refused");
+        return response.json();
+      })
+      .then(function (data) {
+        var headers = currentHeaders();
+        headers[SESSION_HEADER] = data.session;
+        body.setAttribute("hx-headers", JSON.stringify(headers));
+        scheduleRenewal((data.expires_in || 1200) * 1000);
+        return data.session;
+      })
+      .finally(function () {
+        renewing = null;
+      });
+    return renewing;
+  }
+
+  var renewalTimer = null;
+  function scheduleRenewal(ttlMs) {
+    if (renewalTimer) clearTimeout(renewalTimer);
+    renewalTimer = setTimeout(function () {
+      renewSession().catch(function () {});
+    }, Math.max(30000, ttlMs - RENEW_BEFORE_MS));
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var config = event.detail.requestConfig;
+    if (!xhr || xhr.status !== 401 || xhr.getResponseHeader("X-Session-Expired") !== "true") return;
+    if (config && config.headers && config.headers["X-Renewed"]) return;
+    renewSession()
+      .then(function () {
+        var elt = config.elt;
+        window.htmx.ajax(config.verb.toUpperCase(), config.path, {
+          source: elt,
+          target: event.detail.target,
+          values: config.parameters,
+          headers: { "X-Renewed": "1" },
+        });
+      })
+      .catch(function () {
+        announce("Your session has ended. Reload the page to continue.");
+      });
+  });
+
+  // ---- declarative SDK actions ----------------------------------------------------------
+
+  function openModal(button) {
+    // Modal data is unsigned: the modal re-checks everything it is given.
+    var data = {};
+    if (button.dataset.modalDealId) data.deal_id = button.dataset.modalDealId;
+    button.setAttribute("aria-busy", "true");
+    return ready
+      .then(function () {
+        return sdk.execute(SDK.Command.OPEN_MODAL, {
+          type: SDK.Modal.CUSTOM_MODAL,
+          action_id: button.dataset.sdkOpenModal,
+          data: data,
+        });
+      })
+      .then(function (result) {
+        body.dataset.lastModalStatus = (result && result.status) || "";
+      })
+      .catch(function (error) {
+        announce("Could not open the window: " + error.message);
+      })
+      .finally(function () {
+        button.removeAttribute("aria-busy");
+      });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-sdk-open-modal], [data-sdk-close-modal], [data-sdk-redirect]");
+    if (!target) return;
+    event.preventDefault();
+    if (target.hasAttribute("data-sdk-open-modal")) {
+      openModal(target);
+    } else if (target.hasAttribute("data-sdk-close-modal")) {
+      ready.then(function () {
+        return sdk.execute(SDK.Command.CLOSE_MODAL);
+      });
+    } else {
+      ready.then(function () {
+        return sdk.execute(SDK.Command.REDIRECT_TO, { view: target.dataset.sdkRedirect });
+      });
+    }
+  });
+
+  // Unsafe actions ask through Pipedrive's own confirmation dialog (hx-confirm on the element).
+  document.addEventListener("htmx:confirm", function (event) {
+    var question = event.detail.question;
+    if (!question || !sdk) return;
+    event.preventDefault();
+    var elt = event.detail.elt;
+    ready
+      .then(function () {
+        return sdk.execute(SDK.Command.SHOW_CONFIRMATION, {
+          title: question,
+          description: elt.dataset.confirmDescription || undefined,
+          okText: elt.dataset.confirmOk || "OK",
+          cancelText: "Cancel",
+          okColor: elt.dataset.confirmColor || "negative",
+        });
+      })
+      .then(function (reply) {
+        if (reply && reply.confirmed) event.detail.issueRequest(true);
+      });
+  });
+
+  // Server-sent instructions (HX-Trigger): snackbars and closing the modal after a success.
+  body.addEventListener("app:snackbar", function (event) {
+    var detail = event.detail || {};
+    ready.then(function () {
+      var args = { message: detail.message || "" };
+      if (detail.link) args.link = detail.link;
+      return sdk.execute(SDK.Command.SHOW_SNACKBAR, args);
+    });
+    announce(detail.message || "");
+  });
+  body.addEventListener("app:close-modal", function () {
+    ready.then(function () {
+      return sdk.execute(SDK.Command.CLOSE_MODAL);
+    });
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    resize();
+  });
+
+  // ---- start ------------------------------------------------------------------------------
+
+  if (!SDK) {
+    setState("unavailable");
+    return;
+  }
+  try {
+    sdk = new SDK();
+  } catch (error) {
+    // Opened outside Pipedrive (no runtime id): the page still works, without host features.
+    setState("standalone");
+    return;
+  }
+  setState("initializing");
+  ready = sdk.initialize({ size: sizeForSurface() }).then(function () {
+    setState("initialized");
+    applyTheme(sdk.userSettings.theme);
+    sdk.listen(SDK.Event.USER_SETTINGS_CHANGE, function (message) {
+      // message.data.theme, not sdk.userSettings (the SDK overwrites it with the envelope).
+      if (message && message.data && message.data.theme) applyTheme(message.data.theme);
+    });
+    sdk.listen(SDK.Event.CLOSE_CUSTOM_MODAL, function () {
+      body.dataset.modalClosedCount = String(parseInt(body.dataset.modalClosedCount || "0", 10) + 1);
+      window.htmx && window.htmx.trigger(body, "app:modal-closed");
+    });
+    sdk.listen(SDK.Event.VISIBILITY, function (message) {
+      var visible = !!(message && message.data && message.data.is_visible);
+      body.dataset.visible = visible ? "true" : "false";
+      if (visible && window.htmx) window.htmx.trigger(body, "app:refresh");
+    });
+    resize();
+    scheduleRenewal(20 * 60 * 1000);
+    return sdk;
+  });
+  ready.catch(function () {
+    setState("failed");
+  });
+  window.appExtension = { sdk: sdk, ready: ready, resize: resize, renewSession: renewSession };
+})();
