@@ -27,9 +27,7 @@ def _serve(host: str, port: int) -> None:
     os.environ.setdefault("APP_BASE_URL", f"http://{host}:{port}")
     settings = _settings_or_exit()
     if settings.sandbox:
-        print(
-            f"Sandbox mode: open {settings.app_base_url}/ (no Pipedrive or QuickBooks account)"
-        )
+        print(f"Sandbox mode: open {settings.app_base_url}/ (no Pipedrive or QuickBooks account)")
     uvicorn.run(
         create_app(settings),
         host=host,

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from extension.sandbox import Sandbox, build_sandbox
 from extension.security.crypto import TokenCipher
@@ -60,6 +61,14 @@ def _static_routes() -> list[BaseRoute]:
     ]
 
 
+def _with_state(app: ASGIApp, state: State) -> ASGIApp:
+    async def app_with_state(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["state"] = dict(state)
+        await app(scope, receive, send)
+
+    return app_with_state
+
+
 def _upstream_client(settings: Settings, sandbox: Sandbox | None) -> httpx.AsyncClient:
     transport: httpx.AsyncBaseTransport | None = None
     if sandbox is not None:
@@ -87,9 +96,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with (
             _upstream_client(settings, sandbox) as pipedrive_http,
             _upstream_client(settings, sandbox) as quickbooks_http,
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url=settings.app_base_url
-            ) as app_http,
         ):
             services = Services(
                 settings=settings,
@@ -102,12 +108,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 quickbooks_http=quickbooks_http,
                 sandbox=sandbox,
             )
+            state: State = {"services": services}
+            # The stand-ins call the app back (webhooks, uninstall) in-process too; a server
+            # would hand each request the lifespan state, so the in-process route does as well.
+            app_http = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=_with_state(app, state)),
+                base_url=settings.app_base_url,
+            )
             if sandbox is not None:
-                # The stand-ins call the app back (webhooks, uninstall) in-process too.
                 sandbox.attach(app_http=app_http)
             try:
-                yield {"services": services}
+                yield state
             finally:
+                await app_http.aclose()
                 await engine.dispose()
 
     routes: list[BaseRoute] = [

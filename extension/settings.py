@@ -25,6 +25,7 @@ __all__ = ["Settings", "SettingsError", "SANDBOX_PREFIX"]
 SANDBOX_PREFIX = "/sandbox"
 _DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 _SANDBOX_SECRET_KEY = "sandbox-secret-key-not-for-production-use-0123456789"
+_SANDBOX_PIPEDRIVE_SECRET = "sandbox-pipedrive-client-secret-0123456789abcdef"
 _QBO_ENDPOINTS = {
     "sandbox": "https://sandbox-quickbooks.api.intuit.com",
     "production": "https://quickbooks.api.intuit.com",
@@ -117,7 +118,9 @@ class Settings:
 
         sandbox_url = base_url + SANDBOX_PREFIX
         local_qbo = sandbox_url + "/quickbooks"
-        pd_secret = required("PIPEDRIVE_CLIENT_SECRET", "sandbox-pipedrive-client-secret-0123456789abcdef")
+        pd_secret = required(
+            "PIPEDRIVE_CLIENT_SECRET", "sandbox-pipedrive-client-secret-0123456789abcdef"
+        )
         qbo_environment = get("QBO_ENVIRONMENT", "sandbox")
         if qbo_environment not in _QBO_ENDPOINTS:
             raise SettingsError("QBO_ENVIRONMENT must be 'sandbox' or 'production'")

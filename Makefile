@@ -1,0 +1,42 @@
+# The two commands in the README: `make run` and `make test`. Each sets itself up on a fresh
+# machine (Python virtual environment, front-end packages from the lock file).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup migrate lint typecheck pytest clean
+
+run: setup migrate
+	$(PY) -m extension serve --host $(HOST) --port $(PORT)
+
+test: setup lint typecheck pytest
+
+setup: $(VENV)/.installed static/node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+static/node_modules/.installed: static/package.json static/package-lock.json
+	cd static && npm ci --no-audit --no-fund --silent
+	touch $@
+
+migrate: setup
+	$(PY) -m extension migrate
+
+lint: setup
+	$(VENV)/bin/ruff check extension tests
+	$(VENV)/bin/ruff format --check extension tests
+
+typecheck: setup
+	$(VENV)/bin/mypy extension
+
+pytest: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) static/node_modules data

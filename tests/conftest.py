@@ -1,0 +1,227 @@
+"""Shared fixtures: settings, a database per test (SQLite always, PostgreSQL when reachable),
+the app with its lifespan running in-process, and helpers to act as Pipedrive would.
+
+PostgreSQL is used when ``TEST_DATABASE_URL`` is set or 127.0.0.1:5432 answers; each test run
+creates its own throw-away database there, so parallel runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from extension.app import create_app
+from extension.security.iframe_jwt import sign_iframe_token
+from extension.services import Services
+from extension.settings import Settings
+from extension.store import tables  # noqa: F401  (every model registered)
+from extension.store.db import create_engine
+from extension.store.models import Base, Company, Installation
+
+BASE_URL = "http://127.0.0.1:8000"
+TEST_ENV = {
+    "SANDBOX": "1",
+    "APP_BASE_URL": BASE_URL,
+    "SECRET_KEY": "test-secret-key-0123456789-abcdefghijklmnop",
+}
+
+
+# ---- which databases ---------------------------------------------------------------------
+
+
+def _postgres_admin_url() -> str | None:
+    explicit = os.environ.get("TEST_DATABASE_URL")
+    if explicit:
+        return explicit
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    except OSError:
+        return None
+
+
+_PG_ADMIN_URL = _postgres_admin_url()
+BACKENDS = ["sqlite"] + (["postgresql"] if _PG_ADMIN_URL else [])
+
+
+async def _create_pg_database(admin_url: str, name: str) -> str:
+    from extension.settings import Settings as _S  # noqa: F401  (keeps import order stable)
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(admin_url: str, name: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test run, with every table created once."""
+    if _PG_ADMIN_URL is None:
+        yield None
+        return
+    name = f"test_{secrets.token_hex(6)}"
+    url = asyncio.run(_create_pg_database(_PG_ADMIN_URL, name))
+
+    async def create_all() -> None:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        await engine.dispose()
+
+    asyncio.run(create_all())
+    yield url
+    asyncio.run(_drop_pg_database(_PG_ADMIN_URL, name))
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None
+) -> AsyncIterator[str]:
+    """An empty database with the current schema: a new SQLite file, or PostgreSQL truncated."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        await engine.dispose()
+        yield url
+        return
+    assert postgres_url is not None
+    engine = create_engine(postgres_url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+    yield postgres_url
+
+
+# ---- the app -----------------------------------------------------------------------------
+
+
+def make_settings(database_url: str, **overrides: str) -> Settings:
+    return Settings.from_env({**TEST_ENV, "DATABASE_URL": database_url, **overrides})
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+class RunningApp:
+    """The app with its lifespan entered; requests get the lifespan state as a server gives it."""
+
+    def __init__(self, app: Starlette, state: dict[str, Any]) -> None:
+        self.app = app
+        self.state = state
+        self.services: Services = state["services"]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["state"] = self.state
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture
+async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application) as state:
+        yield RunningApp(application, dict(state or {}))
+
+
+@pytest.fixture
+def services(running_app: RunningApp) -> Services:
+    """The running app's services (engine, clients, signer) as handlers see them."""
+    return running_app.services
+
+
+@pytest.fixture
+async def client(running_app: RunningApp) -> AsyncIterator[httpx.AsyncClient]:
+    asgi: ASGIApp = running_app
+    transport = httpx.ASGITransport(app=asgi)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+        yield http
+
+
+@pytest.fixture
+def db(services: Services) -> async_sessionmaker[AsyncSession]:
+    return services.sessionmaker
+
+
+# ---- acting as Pipedrive ------------------------------------------------------------------
+
+
+class PipedriveFrames:
+    """Builds iframe URLs exactly as Pipedrive does, signed with the configured secret."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.secret = str(settings.pipedrive_jwt_secret)
+
+    def query(
+        self, *, company_id: int, user_id: int, token: str | None = None, **extra: str
+    ) -> dict[str, str]:
+        signed = (
+            token
+            if token is not None
+            else sign_iframe_token(self.secret, company_id=company_id, user_id=user_id)
+        )
+        return {
+            "token": signed,
+            "userId": str(user_id),
+            "companyId": str(company_id),
+            "id": secrets.token_hex(8),
+            "theme": "light",
+            **extra,
+        }
+
+    def url(self, path: str, **kwargs: Any) -> str:
+        return f"{path}?{urlencode(self.query(**kwargs))}"
+
+
+@pytest.fixture
+def frames(settings: Settings) -> PipedriveFrames:
+    return PipedriveFrames(settings)
+
+
+async def install_user(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    company_id: int,
+    user_id: int,
+    is_admin: bool = False,
+    name: str = "Test User",
+) -> Installation:
+    """Insert an installation directly (the OAuth install flow has its own tests)."""
+    async with sessionmaker() as session, session.begin():
+        if await session.get(Company, company_id) is None:
+            session.add(Company(id=company_id, name="Test Company", domain="testco"))
+            await session.flush()
+        installation = Installation(
+            company_id=company_id,
+            user_id=user_id,
+            is_admin=is_admin,
+            name=name,
+            api_domain="https://testco.pipedrive.com",
+        )
+        session.add(installation)
+    return installation
