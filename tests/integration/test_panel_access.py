@@ -31,7 +31,9 @@ async def test_installed_user_gets_shell_with_session(
 ) -> None:
     await install_user(db, company_id=COMPANY, user_id=ADMIN, is_admin=True)
     response = await client.get(
-        frames.url(path, company_id=COMPANY, user_id=ADMIN, selectedIds="7", data='{"deal_id": "7"}')
+        frames.url(
+            path, company_id=COMPANY, user_id=ADMIN, selectedIds="7", data='{"deal_id": "7"}'
+        )
     )
     assert response.status_code == 200
     assert _session_token(response.text)
@@ -60,14 +62,24 @@ def _forged_tokens(secret: str) -> dict[str, str]:
     other_payload = jwt.utils.base64url_encode(b'{"userId":1,"companyId":5001}').decode()
     none_token = jwt.encode(claims, None, algorithm="none")
     return {
-        "wrong secret": jwt.encode(claims, "another-secret-of-sufficient-length-123", algorithm="HS256"),
-        "expired": jwt.encode({**claims, "iat": now - 900, "exp": now - 600}, secret, algorithm="HS256"),
+        "wrong secret": jwt.encode(
+            claims, "another-secret-of-sufficient-length-123", algorithm="HS256"
+        ),
+        "expired": jwt.encode(
+            {**claims, "iat": now - 900, "exp": now - 600}, secret, algorithm="HS256"
+        ),
         "alg none": none_token,
         "HS512": jwt.encode(claims, secret + "x" * 40, algorithm="HS512"),
         "tampered payload": f"{header}.{other_payload}.{signature}",
-        "no exp": jwt.encode({k: v for k, v in claims.items() if k != "exp"}, secret, algorithm="HS256"),
-        "no iat": jwt.encode({k: v for k, v in claims.items() if k != "iat"}, secret, algorithm="HS256"),
-        "other company": jwt.encode({**claims, "companyId": COMPANY + 1}, secret, algorithm="HS256"),
+        "no exp": jwt.encode(
+            {k: v for k, v in claims.items() if k != "exp"}, secret, algorithm="HS256"
+        ),
+        "no iat": jwt.encode(
+            {k: v for k, v in claims.items() if k != "iat"}, secret, algorithm="HS256"
+        ),
+        "other company": jwt.encode(
+            {**claims, "companyId": COMPANY + 1}, secret, algorithm="HS256"
+        ),
         "other user": jwt.encode({**claims, "userId": REP}, secret, algorithm="HS256"),
         "garbage": "not-a-jwt",
         "empty": "",
@@ -80,7 +92,9 @@ async def test_every_forged_token_is_refused_with_401(
 ) -> None:
     await install_user(db, company_id=COMPANY, user_id=ADMIN, is_admin=True)
     for label, token in _forged_tokens(frames.secret).items():
-        response = await client.get(frames.url(path, company_id=COMPANY, user_id=ADMIN, token=token))
+        response = await client.get(
+            frames.url(path, company_id=COMPANY, user_id=ADMIN, token=token)
+        )
         assert response.status_code == 401, label
         soup = BeautifulSoup(response.text, "html.parser")
         assert soup.select_one("[data-error=unverified]") is not None, label
@@ -91,7 +105,9 @@ async def test_fragment_requires_session_header(
     client: httpx.AsyncClient, frames: PipedriveFrames, db
 ) -> None:
     await install_user(db, company_id=COMPANY, user_id=ADMIN, is_admin=True)
-    shell = await client.get(frames.url("/panel/deal", company_id=COMPANY, user_id=ADMIN, selectedIds="7"))
+    shell = await client.get(
+        frames.url("/panel/deal", company_id=COMPANY, user_id=ADMIN, selectedIds="7")
+    )
     token = _session_token(shell.text)
 
     missing = await client.get("/panel/deal/7/content", headers={"HX-Request": "true"})
@@ -101,7 +117,9 @@ async def test_fragment_requires_session_header(
     forged = await client.get("/panel/deal/7/content", headers={SESSION_HEADER: token + "x"})
     assert forged.status_code == 401
 
-    ok = await client.get("/panel/deal/7/content", headers={SESSION_HEADER: token, "HX-Request": "true"})
+    ok = await client.get(
+        "/panel/deal/7/content", headers={SESSION_HEADER: token, "HX-Request": "true"}
+    )
     assert ok.status_code == 200
     assert ok.headers["Vary"] == "HX-Request"
     fragment = BeautifulSoup(ok.text, "html.parser")
