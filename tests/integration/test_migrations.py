@@ -7,15 +7,14 @@ import secrets
 from pathlib import Path
 
 import pytest
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from extension.store import tables  # noqa: F401
 from extension.store.db import create_engine
 from extension.store.migrate import upgrade_async
 from extension.store.models import Base
-from extension.store import tables  # noqa: F401
 from tests.conftest import _PG_ADMIN_URL, _create_pg_database, _drop_pg_database
 
 
