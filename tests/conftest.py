@@ -11,9 +11,10 @@ import asyncio
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -32,12 +33,18 @@ from extension.store import tables  # noqa: F401  (every model registered)
 from extension.store.db import create_engine
 from extension.store.models import Base, Company, Installation
 
+T = TypeVar("T")
 BASE_URL = "http://127.0.0.1:8000"
 TEST_ENV = {
     "SANDBOX": "1",
     "APP_BASE_URL": BASE_URL,
     "SECRET_KEY": "test-secret-key-0123456789-abcdefghijklmnop",
 }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: they are the slowest, and they run no event loop of pytest's."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 # ---- which databases ---------------------------------------------------------------------
@@ -75,6 +82,13 @@ async def _drop_pg_database(admin_url: str, name: str) -> None:
     await engine.dispose()
 
 
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even while another loop runs here
+    (Playwright's sync API keeps one running in the main thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str | None]:
     """A fresh PostgreSQL database for this test run, with every table created once."""
@@ -82,7 +96,7 @@ def postgres_url() -> Iterator[str | None]:
         yield None
         return
     name = f"test_{secrets.token_hex(6)}"
-    url = asyncio.run(_create_pg_database(_PG_ADMIN_URL, name))
+    url = run_sync(_create_pg_database(_PG_ADMIN_URL, name))
 
     async def create_all() -> None:
         engine = create_engine(url)
@@ -90,9 +104,9 @@ def postgres_url() -> Iterator[str | None]:
             await conn.run_sync(Base.metadata.create_all)
         await engine.dispose()
 
-    asyncio.run(create_all())
+    run_sync(create_all())
     yield url
-    asyncio.run(_drop_pg_database(_PG_ADMIN_URL, name))
+    run_sync(_drop_pg_database(_PG_ADMIN_URL, name))
 
 
 @pytest.fixture(params=BACKENDS)

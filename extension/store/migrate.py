@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -22,10 +23,12 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Upgrade from synchronous code (not from inside a running event loop)."""
-    command.upgrade(alembic_config(database_url), revision)
+    """Upgrade to ``revision``; safe to call whether or not an event loop runs in this thread."""
+    # env.py drives its own event loop with asyncio.run(), which refuses to start inside a
+    # running loop; a worker thread has none.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.upgrade, alembic_config(database_url), revision).result()
 
 
 async def upgrade_async(database_url: str, revision: str = "head") -> None:
-    # env.py runs its own event loop, so keep it off the caller's loop.
     await asyncio.to_thread(upgrade, database_url, revision)
