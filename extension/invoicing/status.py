@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +15,18 @@ QuickBooksState = Literal["connected", "not_connected", "needs_reconnect"]
 
 @dataclass(frozen=True, slots=True)
 class CompanyStatus:
+    """The QuickBooks connection as the panel and settings page describe it."""
+
     quickbooks: QuickBooksState
     quickbooks_company_name: str = ""
+    realm_id: str = ""
+    connected_by: str = ""
+    connected_at: datetime | None = None
+    home_currency: str = ""
+    multicurrency: bool = False
+    online_payments: bool = False
+    # "us" (TAX/NON lines, automated sales tax) or "global" (a tax code on every line).
+    tax_model: str = ""
 
     @property
     def connected(self) -> bool:

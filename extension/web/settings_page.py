@@ -1,16 +1,128 @@
-"""The app's custom settings page inside Pipedrive (content arrives with the settings issue)."""
+"""The app's custom settings page inside Pipedrive: connection, mapping, defaults, roles, audit.
+
+Everybody installed sees it; only Pipedrive admins may change it (checked here on every write).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from extension.htmx import trigger_client_event
+from extension.invoicing.company_settings import (
+    FIELD_LABELS,
+    SettingsValues,
+    due_date_example,
+    load_settings,
+    parse_settings_form,
+    save_settings,
+    validate_settings,
+)
+from extension.invoicing.permissions import ROLE_LABELS, Role
+from extension.invoicing.reference_lists import (
+    Choice,
+    load_pipedrive_fields,
+    load_quickbooks_lists,
+    store_pipedrive_fields,
+    store_quickbooks_lists,
+)
+from extension.invoicing.sources import (
+    ListsUnavailable,
+    fetch_pipedrive_custom_fields,
+    fetch_quickbooks_lists,
+)
 from extension.invoicing.status import load_company_status
-from extension.services import get_services
+from extension.security.session import AppSession
+from extension.services import Services, get_services
+from extension.store.installations import get_installation, list_installations
+from extension.store.models import AuditEvent
 from extension.web.iframe import open_iframe, require_session
 
 __all__ = ["routes"]
+
+_AUDIT_LIMIT = 25
+
+
+async def _is_admin(session: AsyncSession, app_session: AppSession) -> bool:
+    installation = await get_installation(session, app_session.company_id, app_session.user_id)
+    return installation is not None and installation.is_admin
+
+
+async def _require_admin(services: Services, app_session: AppSession) -> None:
+    async with services.sessionmaker() as session:
+        if not await _is_admin(session, app_session):
+            raise HTTPException(403, "Only a Pipedrive admin can change these settings.")
+
+
+async def _form_context(
+    services: Services,
+    app_session: AppSession,
+    values: SettingsValues | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    company_id = app_session.company_id
+    async with services.sessionmaker() as session:
+        current = await load_settings(session, company_id)
+        installations = await list_installations(session, company_id)
+        is_admin = await _is_admin(session, app_session)
+        fields = await load_pipedrive_fields(session, company_id)
+        quickbooks = await load_quickbooks_lists(session, company_id)
+        status = await load_company_status(session, company_id)
+    shown = values or current
+    return {
+        "values": shown,
+        "errors": errors or {},
+        "notice": notice,
+        "is_admin": is_admin,
+        "status": status,
+        "fields": fields,
+        "quickbooks": quickbooks,
+        "users": [i for i in installations if not i.is_admin],
+        "admins": [i for i in installations if i.is_admin],
+        "roles": [(role.value, ROLE_LABELS[role]) for role in Role],
+        "role_choices": [Choice(role.value, ROLE_LABELS[role]) for role in Role],
+        "due_example": due_date_example(shown.due_days, date.today()),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    when: datetime
+    who: str
+    action: str
+    changes: list[tuple[str, Any, Any]]
+
+
+async def _audit_entries(services: Services, company_id: int) -> list[AuditEntry]:
+    async with services.sessionmaker() as session:
+        rows = await session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.company_id == company_id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(_AUDIT_LIMIT)
+        )
+        events = list(rows)
+        names = {i.user_id: i.name for i in await list_installations(session, company_id)}
+    entries = []
+    for event in events:
+        raw_changes = event.detail.get("changes", {})
+        changes = [
+            (FIELD_LABELS.get(name, name), change.get("from"), change.get("to"))
+            for name, change in raw_changes.items()
+            if isinstance(change, dict)
+        ]
+        who = names.get(event.user_id or 0) or (f"User {event.user_id}" if event.user_id else "")
+        entries.append(AuditEntry(event.created_at, who, event.action, changes))
+    return entries
 
 
 async def settings_page(request: Request) -> Response:
@@ -22,13 +134,96 @@ async def settings_page(request: Request) -> Response:
 
 
 async def settings_content(request: Request) -> Response:
-    """Fragment: the settings form."""
+    """Fragment: the whole settings body."""
     app_session = require_session(request)
     services = get_services(request)
-    async with services.sessionmaker() as session:
-        status = await load_company_status(session, app_session.company_id)
+    context = await _form_context(services, app_session)
+    context["audit"] = await _audit_entries(services, app_session.company_id)
     return services.templates.TemplateResponse(
-        request, "settings.html", {"status": status}, block_name="content"
+        request, "settings.html", context, block_name="content"
+    )
+
+
+async def settings_save(request: Request) -> Response:
+    """Validate and save; 422 with inline errors and every typed value kept."""
+    app_session = require_session(request)
+    services = get_services(request)
+    await _require_admin(services, app_session)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    company_id = app_session.company_id
+    async with services.sessionmaker() as session:
+        current = await load_settings(session, company_id)
+        user_ids = [i.user_id for i in await list_installations(session, company_id)]
+        fields = await load_pipedrive_fields(session, company_id)
+        quickbooks = await load_quickbooks_lists(session, company_id)
+    submitted = parse_settings_form(form, current, user_ids)
+    errors = validate_settings(submitted, fields, quickbooks)
+    if errors:
+        context = await _form_context(services, app_session, submitted, errors)
+        return services.templates.TemplateResponse(
+            request, "settings.html", context, block_name="form", status_code=422
+        )
+    async with services.sessionmaker() as session, session.begin():
+        changes = await save_settings(session, company_id, app_session.user_id, current, submitted)
+    notice = "Settings saved." if changes else "No changes to save."
+    context = await _form_context(services, app_session, notice=notice)
+    response = services.templates.TemplateResponse(
+        request, "settings.html", context, block_name="form"
+    )
+    trigger_client_event(response, "app:snackbar", {"message": notice})
+    if changes:
+        trigger_client_event(response, "app:settings-saved")
+    return response
+
+
+async def settings_refresh_lists(request: Request) -> Response:
+    """Ask QuickBooks and Pipedrive for their lists again; keep what the admin has typed."""
+    app_session = require_session(request)
+    services = get_services(request)
+    await _require_admin(services, app_session)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    company_id = app_session.company_id
+    problems: list[str] = []
+    try:
+        custom = await fetch_pipedrive_custom_fields(services, company_id, app_session.user_id)
+    except ListsUnavailable as exc:
+        problems.append(str(exc))
+    else:
+        async with services.sessionmaker() as session, session.begin():
+            await store_pipedrive_fields(session, company_id, custom)
+    try:
+        lists = await fetch_quickbooks_lists(services, company_id)
+    except ListsUnavailable as exc:
+        problems.append(str(exc))
+    else:
+        async with services.sessionmaker() as session, session.begin():
+            await store_quickbooks_lists(session, company_id, lists)
+    async with services.sessionmaker() as session:
+        current = await load_settings(session, company_id)
+        user_ids = [i.user_id for i in await list_installations(session, company_id)]
+    submitted = parse_settings_form(form, current, user_ids) if form else None
+    notice = " ".join(problems) if problems else "Lists refreshed."
+    context = await _form_context(services, app_session, submitted, notice=notice)
+    return services.templates.TemplateResponse(request, "settings.html", context, block_name="form")
+
+
+async def settings_due_example(request: Request) -> Response:
+    """Fragment: the live due-date example for the days being typed."""
+    require_session(request)
+    services = get_services(request)
+    example = due_date_example(request.query_params.get("due_days", "").strip(), date.today())
+    return services.templates.TemplateResponse(
+        request, "settings.html", {"due_example": example}, block_name="due_example"
+    )
+
+
+async def settings_audit(request: Request) -> Response:
+    """Fragment: the audit trail at the bottom of the page."""
+    app_session = require_session(request)
+    services = get_services(request)
+    events = await _audit_entries(services, app_session.company_id)
+    return services.templates.TemplateResponse(
+        request, "settings.html", {"audit": events}, block_name="audit"
     )
 
 
@@ -38,6 +233,10 @@ routes = [
         routes=[
             Route("/", settings_page, name="page"),
             Route("/content", settings_content, name="content"),
+            Route("/save", settings_save, methods=["POST"], name="save"),
+            Route("/refresh-lists", settings_refresh_lists, methods=["POST"], name="refresh_lists"),
+            Route("/due-example", settings_due_example, name="due_example"),
+            Route("/audit", settings_audit, name="audit"),
         ],
         name="settings",
     )

@@ -1,0 +1,227 @@
+"""The company's invoicing settings: reading with defaults, validating a submitted form,
+saving with an audit entry of exactly what changed.
+
+Validation happens on the server against the cached upstream lists; a failed save returns the
+submitted values untouched so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from extension.invoicing.permissions import DEFAULT_ROLE, Role
+from extension.invoicing.reference_lists import PipedriveFieldLists, QuickBooksLists
+from extension.store.models import AuditEvent
+from extension.store.settings_models import CompanySettings, UserRole
+
+__all__ = [
+    "FIELD_LABELS",
+    "SettingsValues",
+    "load_settings",
+    "parse_settings_form",
+    "validate_settings",
+    "save_settings",
+    "due_date_example",
+    "MAX_DUE_DAYS",
+]
+
+MAX_DUE_DAYS = 365
+# How the audit trail names each setting.
+FIELD_LABELS = {
+    "map_recipient": "To (recipient)",
+    "map_address": "Address",
+    "map_email": "Email",
+    "map_tax_id": "Customer tax ID",
+    "due_days": "Due date (days after invoice date)",
+    "default_taxable": "Taxable by default",
+    "default_tax_code_id": "Default tax code",
+    "default_income_account_id": "Default income account",
+    "default_terms_id": "Default terms",
+    "update_customer_default": "Update the QuickBooks customer by default",
+    "default_role": "Role of users without their own",
+    "user_roles": "Users' roles",
+}
+_MAPPINGS = ("map_recipient", "map_address", "map_email", "map_tax_id")
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsValues:
+    """What the form shows and submits; ``due_days`` stays text so a typo is shown back as typed."""
+
+    map_recipient: str = "organization:name"
+    map_address: str = "organization:address"
+    map_email: str = "person:email"
+    map_tax_id: str = ""
+    due_days: str = "30"
+    default_taxable: bool = False
+    default_tax_code_id: str = ""
+    default_income_account_id: str = ""
+    default_terms_id: str = ""
+    update_customer_default: bool = True
+    default_role: str = DEFAULT_ROLE.value
+    user_roles: dict[int, str] = field(default_factory=dict)
+
+    def audit_view(self) -> dict[str, Any]:
+        view = asdict(self)
+        view["user_roles"] = {str(k): v for k, v in sorted(self.user_roles.items())}
+        return view
+
+
+async def load_settings(session: AsyncSession, company_id: int) -> SettingsValues:
+    row = await session.get(CompanySettings, company_id)
+    roles = await session.execute(
+        select(UserRole.user_id, UserRole.role).where(UserRole.company_id == company_id)
+    )
+    user_roles = {int(user_id): str(role) for user_id, role in roles}
+    if row is None:
+        return SettingsValues(user_roles=user_roles)
+    return SettingsValues(
+        map_recipient=row.map_recipient,
+        map_address=row.map_address,
+        map_email=row.map_email,
+        map_tax_id=row.map_tax_id,
+        due_days=str(row.due_days),
+        default_taxable=row.default_taxable,
+        default_tax_code_id=row.default_tax_code_id,
+        default_income_account_id=row.default_income_account_id,
+        default_terms_id=row.default_terms_id,
+        update_customer_default=row.update_customer_default,
+        default_role=row.default_role,
+        user_roles=user_roles,
+    )
+
+
+def parse_settings_form(
+    form: Mapping[str, str], current: SettingsValues, role_user_ids: list[int]
+) -> SettingsValues:
+    """Read the submitted form; fields the form did not carry keep their current value."""
+
+    def text(name: str) -> str:
+        value = form.get(name)
+        return current_value(name) if value is None else value.strip()
+
+    def current_value(name: str) -> str:
+        return str(getattr(current, name))
+
+    user_roles = dict(current.user_roles)
+    for user_id in role_user_ids:
+        submitted = form.get(f"role_{user_id}")
+        if submitted is not None:
+            user_roles[user_id] = submitted.strip()
+    return replace(
+        current,
+        map_recipient=text("map_recipient"),
+        map_address=text("map_address"),
+        map_email=text("map_email"),
+        map_tax_id=text("map_tax_id"),
+        due_days=text("due_days"),
+        # Checkboxes send nothing when unticked; the form carries a hidden marker for each.
+        default_taxable=form.get("default_taxable") == "on"
+        if "default_taxable_present" in form
+        else current.default_taxable,
+        default_tax_code_id=text("default_tax_code_id"),
+        default_income_account_id=text("default_income_account_id"),
+        default_terms_id=text("default_terms_id"),
+        update_customer_default=form.get("update_customer_default") == "on"
+        if "update_customer_default_present" in form
+        else current.update_customer_default,
+        default_role=text("default_role"),
+        user_roles=user_roles,
+    )
+
+
+def validate_settings(
+    values: SettingsValues, fields: PipedriveFieldLists, quickbooks: QuickBooksLists
+) -> dict[str, str]:
+    """Field name → message for every problem; empty when the values can be saved."""
+    errors: dict[str, str] = {}
+    known_fields = fields.values
+    for name in _MAPPINGS:
+        value = getattr(values, name)
+        if not value:
+            if name != "map_tax_id":
+                errors[name] = "Choose a Pipedrive field."
+        elif value not in known_fields:
+            errors[name] = "This Pipedrive field no longer exists. Choose another one."
+    if not values.due_days.isdigit():
+        errors["due_days"] = "Enter a whole number of days, 0 or more."
+    elif int(values.due_days) > MAX_DUE_DAYS:
+        errors["due_days"] = f"At most {MAX_DUE_DAYS} days."
+    if quickbooks.known:
+        checks = (
+            ("default_tax_code_id", quickbooks.tax_codes, "tax code"),
+            ("default_income_account_id", quickbooks.income_accounts, "income account"),
+            ("default_terms_id", quickbooks.terms, "terms"),
+        )
+        for name, choices, noun in checks:
+            value = getattr(values, name)
+            if value and value not in {c.value for c in choices}:
+                errors[name] = f"This {noun} is not in QuickBooks any more. Refresh the lists."
+        if not quickbooks.us_tax_model and not values.default_tax_code_id:
+            errors["default_tax_code_id"] = "QuickBooks needs a tax code on every line here."
+    roles = {r.value for r in Role}
+    if values.default_role not in roles:
+        errors["default_role"] = "Choose a role."
+    for user_id, role in values.user_roles.items():
+        if role not in roles and role != "":
+            errors[f"role_{user_id}"] = "Choose a role."
+    return errors
+
+
+async def save_settings(
+    session: AsyncSession,
+    company_id: int,
+    user_id: int,
+    before: SettingsValues,
+    after: SettingsValues,
+) -> dict[str, Any]:
+    """Persist validated values; returns the changes (empty when nothing changed)."""
+    old, new = before.audit_view(), after.audit_view()
+    changes = {k: {"from": old[k], "to": new[k]} for k in new if old[k] != new[k]}
+    if not changes:
+        return {}
+    row = await session.get(CompanySettings, company_id)
+    if row is None:
+        row = CompanySettings(company_id=company_id)
+        session.add(row)
+    for name in (
+        *_MAPPINGS,
+        "default_tax_code_id",
+        "default_income_account_id",
+        "default_terms_id",
+        "default_role",
+    ):
+        setattr(row, name, getattr(after, name))
+    row.due_days = int(after.due_days)
+    row.default_taxable = after.default_taxable
+    row.update_customer_default = after.update_customer_default
+    row.updated_by = user_id
+    await session.execute(delete(UserRole).where(UserRole.company_id == company_id))
+    for role_user_id, role in after.user_roles.items():
+        if role:
+            session.add(UserRole(company_id=company_id, user_id=role_user_id, role=role))
+    session.add(
+        AuditEvent(
+            company_id=company_id,
+            user_id=user_id,
+            action="settings.updated",
+            detail={"changes": changes},
+        )
+    )
+    return changes
+
+
+def due_date_example(due_days: str, today: date) -> str | None:
+    """ "An invoice created on 13 March is due on 20 March" for the days typed, or None."""
+    if not due_days.isdigit() or int(due_days) > MAX_DUE_DAYS:
+        return None
+    due = today + timedelta(days=int(due_days))
+    created = f"{today.day} {today:%B}"
+    due_text = f"{due.day} {due:%B}" + (f" {due.year}" if due.year != today.year else "")
+    return f"An invoice created on {created} is due on {due_text}."
