@@ -38,6 +38,12 @@ def test_what_each_role_allows() -> None:
 
 
 def test_due_date_example_text() -> None:
-    assert due_date_example("7", date(2026, 3, 13)) == "An invoice created on 13 March is due on 20 March."
-    assert due_date_example("30", date(2026, 12, 20)) == "An invoice created on 20 December is due on 19 January 2027."
+    assert (
+        due_date_example("7", date(2026, 3, 13))
+        == "An invoice created on 13 March is due on 20 March."
+    )
+    assert (
+        due_date_example("30", date(2026, 12, 20))
+        == "An invoice created on 20 December is due on 19 January 2027."
+    )
     assert due_date_example("400", date(2026, 3, 13)) is None

@@ -46,7 +46,10 @@ async def test_admin_gets_an_editable_form_and_rep_a_read_only_one(
     client: httpx.AsyncClient, services: Services, db
 ) -> None:
     await _setup(db)
-    admin = BeautifulSoup((await client.get("/settings/content", headers=_headers(services, ADMIN))).text, "html.parser")
+    admin = BeautifulSoup(
+        (await client.get("/settings/content", headers=_headers(services, ADMIN))).text,
+        "html.parser",
+    )
     assert admin.select_one("fieldset.settings-form__body").get("disabled") is None
     assert admin.select_one("button[type=submit]").get_text(strip=True) == "Save"
     # Suggested defaults from the seed: organization name and address, person email.
@@ -54,7 +57,9 @@ async def test_admin_gets_an_editable_form_and_rep_a_read_only_one(
     assert admin.select_one("#map_email option[selected]")["value"] == "person:email"
     assert admin.select_one("#role_2") is not None  # the rep is listed for a role
 
-    rep = BeautifulSoup((await client.get("/settings/content", headers=_headers(services, REP))).text, "html.parser")
+    rep = BeautifulSoup(
+        (await client.get("/settings/content", headers=_headers(services, REP))).text, "html.parser"
+    )
     assert rep.select_one("fieldset.settings-form__body").has_attr("disabled")
     assert rep.select_one("button[type=submit]") is None
     assert "Only a Pipedrive admin" in rep.get_text()
@@ -72,7 +77,12 @@ async def test_invalid_values_are_shown_inline_and_nothing_is_lost(
     client: httpx.AsyncClient, services: Services, db
 ) -> None:
     await _setup(db)
-    bad = {**VALID, "due_days": "two weeks", "map_email": "person:not-a-field", "default_role": "boss"}
+    bad = {
+        **VALID,
+        "due_days": "two weeks",
+        "map_email": "person:not-a-field",
+        "default_role": "boss",
+    }
     response = await client.post("/settings/save", data=bad, headers=_headers(services, ADMIN))
     assert response.status_code == 422
     soup = BeautifulSoup(response.text, "html.parser")
@@ -109,11 +119,15 @@ async def test_save_persists_audits_and_saving_twice_is_harmless(
 
     second = await client.post("/settings/save", data=VALID, headers=_headers(services, ADMIN))
     assert second.status_code == 200
-    assert json.loads(second.headers["HX-Trigger"]) == {"app:snackbar": {"message": "No changes to save."}}
+    assert json.loads(second.headers["HX-Trigger"]) == {
+        "app:snackbar": {"message": "No changes to save."}
+    }
     async with db() as session:
         assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 1
 
-    audit = BeautifulSoup((await client.get("/settings/audit", headers=_headers(services, REP))).text, "html.parser")
+    audit = BeautifulSoup(
+        (await client.get("/settings/audit", headers=_headers(services, REP))).text, "html.parser"
+    )
     entry = audit.select_one("ol.audit li")
     assert entry is not None and "Ada Admin" in entry.get_text()
     assert "Due date (days after invoice date): 30 → 14" in entry.get_text()
@@ -131,20 +145,41 @@ async def test_quickbooks_choices_are_validated_against_the_cached_lists(
     )
     async with db() as session, session.begin():
         await store_quickbooks_lists(session, COMPANY, lists)
-    missing_code = await client.post("/settings/save", data=VALID, headers=_headers(services, ADMIN))
+    missing_code = await client.post(
+        "/settings/save", data=VALID, headers=_headers(services, ADMIN)
+    )
     assert missing_code.status_code == 422
-    assert "tax code on every line" in BeautifulSoup(missing_code.text, "html.parser").select_one("#default_tax_code_id-error").get_text()
+    assert (
+        "tax code on every line"
+        in BeautifulSoup(missing_code.text, "html.parser")
+        .select_one("#default_tax_code_id-error")
+        .get_text()
+    )
 
     stale = {**VALID, "default_tax_code_id": "3", "default_income_account_id": "999"}
     response = await client.post("/settings/save", data=stale, headers=_headers(services, ADMIN))
     assert response.status_code == 422
-    assert BeautifulSoup(response.text, "html.parser").select_one("#default_income_account_id-error") is not None
+    assert (
+        BeautifulSoup(response.text, "html.parser").select_one("#default_income_account_id-error")
+        is not None
+    )
 
-    good = {**VALID, "default_tax_code_id": "3", "default_income_account_id": "79", "default_terms_id": "2"}
-    assert (await client.post("/settings/save", data=good, headers=_headers(services, ADMIN))).status_code == 200
+    good = {
+        **VALID,
+        "default_tax_code_id": "3",
+        "default_income_account_id": "79",
+        "default_terms_id": "2",
+    }
+    assert (
+        await client.post("/settings/save", data=good, headers=_headers(services, ADMIN))
+    ).status_code == 200
     async with db() as session:
         row = await session.get(CompanySettings, COMPANY)
-        assert row is not None and (row.default_tax_code_id, row.default_income_account_id, row.default_terms_id) == ("3", "79", "2")
+        assert row is not None and (
+            row.default_tax_code_id,
+            row.default_income_account_id,
+            row.default_terms_id,
+        ) == ("3", "79", "2")
 
 
 async def test_due_date_example_follows_what_is_typed(
