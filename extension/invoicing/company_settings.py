@@ -112,8 +112,12 @@ def parse_settings_form(
     user_roles = dict(current.user_roles)
     for user_id in role_user_ids:
         submitted = form.get(f"role_{user_id}")
-        if submitted is not None:
+        if submitted is None:
+            continue
+        if submitted.strip():
             user_roles[user_id] = submitted.strip()
+        else:  # "Default": the user follows the company's default role
+            user_roles.pop(user_id, None)
     return replace(
         current,
         map_recipient=text("map_recipient"),
@@ -169,7 +173,7 @@ def validate_settings(
     if values.default_role not in roles:
         errors["default_role"] = "Choose a role."
     for user_id, role in values.user_roles.items():
-        if role not in roles and role != "":
+        if role not in roles:
             errors[f"role_{user_id}"] = "Choose a role."
     return errors
 

@@ -99,7 +99,7 @@ class AuditEntry:
     when: datetime
     who: str
     action: str
-    changes: list[tuple[str, Any, Any]]
+    changes: list[tuple[str, str, str]]
 
 
 async def _audit_entries(services: Services, company_id: int) -> list[AuditEntry]:
@@ -112,17 +112,44 @@ async def _audit_entries(services: Services, company_id: int) -> list[AuditEntry
         )
         events = list(rows)
         names = {i.user_id: i.name for i in await list_installations(session, company_id)}
-    entries = []
-    for event in events:
-        raw_changes = event.detail.get("changes", {})
-        changes = [
-            (FIELD_LABELS.get(name, name), change.get("from"), change.get("to"))
-            for name, change in raw_changes.items()
-            if isinstance(change, dict)
-        ]
-        who = names.get(event.user_id or 0) or (f"User {event.user_id}" if event.user_id else "")
-        entries.append(AuditEntry(event.created_at, who, event.action, changes))
-    return entries
+    return [
+        AuditEntry(
+            when=event.created_at,
+            who=names.get(event.user_id or 0) or (f"User {event.user_id}" if event.user_id else ""),
+            action=event.action,
+            changes=_describe_changes(event.detail.get("changes", {}), names),
+        )
+        for event in events
+    ]
+
+
+def _describe_changes(raw: Any, names: dict[int, str]) -> list[tuple[str, str, str]]:
+    """(what, from, to) in words: roles per user by name, empty values as a dash."""
+    if not isinstance(raw, dict):
+        return []
+
+    def shown(value: Any, empty: str = "—") -> str:
+        return empty if value in (None, "") else str(value)
+
+    described: list[tuple[str, str, str]] = []
+    for name, change in raw.items():
+        if not isinstance(change, dict):
+            continue
+        before, after = change.get("from"), change.get("to")
+        if name == "user_roles" and isinstance(before, dict) and isinstance(after, dict):
+            for user_id in sorted(set(before) | set(after)):
+                if before.get(user_id) != after.get(user_id):
+                    who = names.get(int(user_id)) or f"user {user_id}"
+                    described.append(
+                        (
+                            f"Role of {who}",
+                            shown(before.get(user_id), "default"),
+                            shown(after.get(user_id), "default"),
+                        )
+                    )
+            continue
+        described.append((FIELD_LABELS.get(str(name), str(name)), shown(before), shown(after)))
+    return described
 
 
 async def settings_page(request: Request) -> Response:

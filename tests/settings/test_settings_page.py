@@ -131,6 +131,19 @@ async def test_save_persists_audits_and_saving_twice_is_harmless(
     entry = audit.select_one("ol.audit li")
     assert entry is not None and "Ada Admin" in entry.get_text()
     assert "Due date (days after invoice date): 30 → 14" in entry.get_text()
+    assert "Role of Rex Rep: default → creator" in entry.get_text()
+
+    # Back to "Default" for the rep: the own role is removed, and the trail says so.
+    back = await client.post(
+        "/settings/save", data={**VALID, f"role_{REP}": ""}, headers=_headers(services, ADMIN)
+    )
+    assert back.status_code == 200
+    async with db() as session:
+        assert (await session.scalars(select(UserRole))).all() == []
+    audit = BeautifulSoup(
+        (await client.get("/settings/audit", headers=_headers(services, REP))).text, "html.parser"
+    )
+    assert "Role of Rex Rep: creator → default" in audit.select_one("ol.audit li").get_text()
 
 
 async def test_quickbooks_choices_are_validated_against_the_cached_lists(
