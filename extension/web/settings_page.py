@@ -5,6 +5,7 @@ Everybody installed sees it; only Pipedrive admins may change it (checked here o
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -49,6 +50,13 @@ from extension.web.iframe import open_iframe, require_session
 __all__ = ["routes"]
 
 _AUDIT_LIMIT = 25
+# How long the page keeps polling after "Connect to QuickBooks" opened Intuit's window.
+_CONNECT_WAIT_SECONDS = 15 * 60
+
+
+def connect_url_for(services: Services, app_session: AppSession) -> str | None:
+    """Where "Connect to QuickBooks" leads (a new window: Intuit's consent cannot be framed)."""
+    return None
 
 
 async def _is_admin(session: AsyncSession, app_session: AppSession) -> bool:
@@ -91,6 +99,9 @@ async def _form_context(
         "roles": [(role.value, ROLE_LABELS[role]) for role in Role],
         "role_choices": [Choice(role.value, ROLE_LABELS[role]) for role in Role],
         "due_example": due_date_example(shown.due_days, date.today()),
+        "connect_url": connect_url_for(services, app_session) if is_admin else None,
+        "waiting": False,
+        "waiting_since": str(int(time.time())),
     }
 
 
@@ -234,6 +245,35 @@ async def settings_refresh_lists(request: Request) -> Response:
     return services.templates.TemplateResponse(request, "settings.html", context, block_name="form")
 
 
+async def settings_connection(request: Request) -> Response:
+    """Fragment: the connection card; while an admin completes Intuit's consent in another
+    window it polls, so the page updates by itself when the connection lands."""
+    app_session = require_session(request)
+    services = get_services(request)
+    async with services.sessionmaker() as session:
+        status = await load_company_status(session, app_session.company_id)
+        is_admin = await _is_admin(session, app_session)
+    waiting_since = request.query_params.get("waiting", "")
+    waiting = (
+        status.quickbooks != "connected"
+        and waiting_since.isdigit()
+        and time.time() - int(waiting_since) < _CONNECT_WAIT_SECONDS
+    )
+    context = {
+        "status": status,
+        "is_admin": is_admin,
+        "connect_url": connect_url_for(services, app_session) if is_admin else None,
+        "waiting": waiting,
+        "waiting_since": waiting_since if waiting else str(int(time.time())),
+    }
+    response = services.templates.TemplateResponse(
+        request, "settings.html", context, block_name="connection"
+    )
+    if status.quickbooks == "connected" and waiting_since:
+        trigger_client_event(response, "app:snackbar", {"message": "QuickBooks is connected."})
+    return response
+
+
 async def settings_due_example(request: Request) -> Response:
     """Fragment: the live due-date example for the days being typed."""
     require_session(request)
@@ -262,6 +302,7 @@ routes = [
             Route("/content", settings_content, name="content"),
             Route("/save", settings_save, methods=["POST"], name="save"),
             Route("/refresh-lists", settings_refresh_lists, methods=["POST"], name="refresh_lists"),
+            Route("/connection", settings_connection, name="connection"),
             Route("/due-example", settings_due_example, name="due_example"),
             Route("/audit", settings_audit, name="audit"),
         ],
