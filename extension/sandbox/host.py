@@ -45,6 +45,11 @@ def _theme(request: Request) -> str:
     return "dark" if request.query_params.get("theme") == "dark" else "light"
 
 
+def _init_timeout_ms(request: Request) -> int:
+    raw = request.query_params.get("init_timeout_ms", "")
+    return int(raw) if raw.isdigit() else 10_000
+
+
 def routes(sandbox: Sandbox) -> list[BaseRoute]:
     manifest = sandbox.manifest
 
@@ -63,6 +68,7 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
             "theme": _theme(request),
             "modals": {m.id: m.url for m in manifest.modals},
             "app_base_url": sandbox.settings.app_base_url,
+            "init_timeout_ms": _init_timeout_ms(request),
             **template_context,
         }
         return sandbox.templates.TemplateResponse(request, "sandbox/host.html", context)

@@ -80,3 +80,40 @@ def test_collapsing_the_panel_sends_visibility(live_server: LiveServer, page: Pa
     expect(panel.locator("body")).to_have_attribute("data-visible", "false")
     page.get_by_role("button", name="Expand").click()
     expect(panel.locator("body")).to_have_attribute("data-visible", "true")
+
+
+def test_an_iframe_that_does_not_initialize_in_time_is_removed(
+    live_server: LiveServer, page: Page
+) -> None:
+    # The host's 10-second rule, shortened so that no app could initialize in time.
+    page.goto(f"{live_server.base_url}/sandbox/deals/101?user=admin&init_timeout_ms=1")
+    expect(page.locator("iframe[data-kind=panel]")).to_have_count(0)
+    expect(page.locator("#host-errors")).to_contain_text("did not initialize within 10 seconds")
+
+
+def test_session_renews_through_get_signed_token(live_server: LiveServer, page: Page) -> None:
+    live_server.install(company_id=COMPANY_ID, user_id=ADMIN.id, is_admin=True)
+    page.goto(f"{live_server.base_url}/sandbox/deals/101?user=admin")
+    expect(page.locator("iframe[data-kind=panel]")).to_have_attribute("data-initialized", "true")
+    frame = page.frame(url=lambda url: "/panel/deal" in url)
+    assert frame is not None
+    with page.expect_response(lambda r: r.url.endswith("/session/renew")) as renewal:
+        frame.evaluate("() => window.appExtension.renewSession()")
+    assert renewal.value.status == 200
+    renewed = renewal.value.json()["session"]
+    assert renewed in frame.evaluate("() => document.body.getAttribute('hx-headers')")
+    assert "get_signed_token" in _commands(page, "panel")
+    # The renewed session works for the next fragment call.
+    frame.evaluate("() => htmx.trigger(document.body, 'app:refresh')")
+    panel = page.frame_locator("iframe[data-kind=panel]")
+    expect(panel.get_by_role("button", name="+ Invoice")).to_be_visible()
+
+
+def test_panel_sends_the_user_to_app_settings(live_server: LiveServer, page: Page) -> None:
+    live_server.install(company_id=COMPANY_ID, user_id=ADMIN.id, is_admin=True)
+    page.goto(f"{live_server.base_url}/sandbox/deals/101?user=admin")
+    panel = page.frame_locator("iframe[data-kind=panel]")
+    panel.get_by_role("button", name="Open app settings").click()
+    page.wait_for_url("**/sandbox/settings?**")
+    settings = page.frame_locator("iframe[data-kind=settings]")
+    expect(settings.get_by_role("heading", name="QuickBooks connection")).to_be_visible()
