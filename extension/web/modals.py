@@ -20,48 +20,44 @@ def _deal_id(data: dict[str, object]) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-async def create_invoice(request: Request) -> Response:
-    """Shell of the create-invoice modal."""
+async def _shell(request: Request, template: str) -> Response:
     iframe = await open_iframe(request)
     return get_services(request).templates.TemplateResponse(
-        request, "modal_create.html", {"iframe": iframe, "deal_id": _deal_id(iframe.data)}
+        request, template, {"iframe": iframe, "deal_id": _deal_id(iframe.data)}
     )
+
+
+async def _content(request: Request, template: str) -> Response:
+    app_session = require_session(request)
+    services = get_services(request)
+    async with services.sessionmaker() as session:
+        status = await load_company_status(session, app_session.company_id)
+    return services.templates.TemplateResponse(
+        request,
+        template,
+        {"status": status, "deal_id": request.path_params["deal_id"]},
+        block_name="content",
+    )
+
+
+async def create_invoice(request: Request) -> Response:
+    """Shell of the create-invoice modal."""
+    return await _shell(request, "modal_create.html")
 
 
 async def create_invoice_content(request: Request) -> Response:
     """Fragment: the create-invoice form (or why it cannot be shown yet)."""
-    app_session = require_session(request)
-    services = get_services(request)
-    async with services.sessionmaker() as session:
-        status = await load_company_status(session, app_session.company_id)
-    return services.templates.TemplateResponse(
-        request,
-        "modal_create.html",
-        {"status": status, "deal_id": request.path_params["deal_id"]},
-        block_name="content",
-    )
+    return await _content(request, "modal_create.html")
 
 
 async def all_invoices(request: Request) -> Response:
     """Shell of the all-invoices modal."""
-    iframe = await open_iframe(request)
-    return get_services(request).templates.TemplateResponse(
-        request, "modal_all.html", {"iframe": iframe, "deal_id": _deal_id(iframe.data)}
-    )
+    return await _shell(request, "modal_all.html")
 
 
 async def all_invoices_content(request: Request) -> Response:
     """Fragment: every invoice of the deal's linked customer."""
-    app_session = require_session(request)
-    services = get_services(request)
-    async with services.sessionmaker() as session:
-        status = await load_company_status(session, app_session.company_id)
-    return services.templates.TemplateResponse(
-        request,
-        "modal_all.html",
-        {"status": status, "deal_id": request.path_params["deal_id"]},
-        block_name="content",
-    )
+    return await _content(request, "modal_all.html")
 
 
 routes = [
