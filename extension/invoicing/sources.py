@@ -6,10 +6,20 @@ upstream cannot be asked (not connected, needs re-authorization, down).
 
 from __future__ import annotations
 
-from extension.invoicing.reference_lists import Choice, QuickBooksLists
+from extension.invoicing.reference_lists import (
+    Choice,
+    QuickBooksLists,
+    store_pipedrive_fields,
+    store_quickbooks_lists,
+)
 from extension.services import Services
 
-__all__ = ["ListsUnavailable", "fetch_pipedrive_custom_fields", "fetch_quickbooks_lists"]
+__all__ = [
+    "ListsUnavailable",
+    "fetch_pipedrive_custom_fields",
+    "fetch_quickbooks_lists",
+    "refresh_reference_lists",
+]
 
 
 class ListsUnavailable(Exception):
@@ -24,3 +34,27 @@ async def fetch_pipedrive_custom_fields(
 
 async def fetch_quickbooks_lists(services: Services, company_id: int) -> QuickBooksLists:
     raise ListsUnavailable("QuickBooks is not connected.")
+
+
+async def refresh_reference_lists(services: Services, company_id: int, user_id: int) -> list[str]:
+    """Fetch both upstreams' lists into the cache; returns what could not be fetched, and why.
+
+    Each upstream is asked independently: QuickBooks being down does not stop Pipedrive's
+    fields from refreshing, and the other way round.
+    """
+    problems: list[str] = []
+    try:
+        custom = await fetch_pipedrive_custom_fields(services, company_id, user_id)
+    except ListsUnavailable as exc:
+        problems.append(str(exc))
+    else:
+        async with services.sessionmaker() as session, session.begin():
+            await store_pipedrive_fields(session, company_id, custom)
+    try:
+        lists = await fetch_quickbooks_lists(services, company_id)
+    except ListsUnavailable as exc:
+        problems.append(str(exc))
+    else:
+        async with services.sessionmaker() as session, session.begin():
+            await store_quickbooks_lists(session, company_id, lists)
+    return problems

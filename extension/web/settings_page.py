@@ -32,14 +32,8 @@ from extension.invoicing.reference_lists import (
     Choice,
     load_pipedrive_fields,
     load_quickbooks_lists,
-    store_pipedrive_fields,
-    store_quickbooks_lists,
 )
-from extension.invoicing.sources import (
-    ListsUnavailable,
-    fetch_pipedrive_custom_fields,
-    fetch_quickbooks_lists,
-)
+from extension.invoicing.sources import refresh_reference_lists
 from extension.invoicing.status import load_company_status
 from extension.security.session import AppSession
 from extension.services import Services, get_services
@@ -182,19 +176,27 @@ async def settings_content(request: Request) -> Response:
     )
 
 
+async def _submission(
+    request: Request, services: Services, company_id: int
+) -> tuple[SettingsValues, SettingsValues]:
+    """(saved, submitted): the stored settings and the form laid over them."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    async with services.sessionmaker() as session:
+        current = await load_settings(session, company_id)
+        user_ids = [i.user_id for i in await list_installations(session, company_id)]
+    return current, parse_settings_form(form, current, user_ids)
+
+
 async def settings_save(request: Request) -> Response:
     """Validate and save; 422 with inline errors and every typed value kept."""
     app_session = require_session(request)
     services = get_services(request)
     await _require_admin(services, app_session)
-    form = {k: str(v) for k, v in (await request.form()).items()}
     company_id = app_session.company_id
+    current, submitted = await _submission(request, services, company_id)
     async with services.sessionmaker() as session:
-        current = await load_settings(session, company_id)
-        user_ids = [i.user_id for i in await list_installations(session, company_id)]
         fields = await load_pipedrive_fields(session, company_id)
         quickbooks = await load_quickbooks_lists(session, company_id)
-    submitted = parse_settings_form(form, current, user_ids)
     errors = validate_settings(submitted, fields, quickbooks)
     if errors:
         context = await _form_context(services, app_session, submitted, errors)
@@ -219,27 +221,8 @@ async def settings_refresh_lists(request: Request) -> Response:
     app_session = require_session(request)
     services = get_services(request)
     await _require_admin(services, app_session)
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    company_id = app_session.company_id
-    problems: list[str] = []
-    try:
-        custom = await fetch_pipedrive_custom_fields(services, company_id, app_session.user_id)
-    except ListsUnavailable as exc:
-        problems.append(str(exc))
-    else:
-        async with services.sessionmaker() as session, session.begin():
-            await store_pipedrive_fields(session, company_id, custom)
-    try:
-        lists = await fetch_quickbooks_lists(services, company_id)
-    except ListsUnavailable as exc:
-        problems.append(str(exc))
-    else:
-        async with services.sessionmaker() as session, session.begin():
-            await store_quickbooks_lists(session, company_id, lists)
-    async with services.sessionmaker() as session:
-        current = await load_settings(session, company_id)
-        user_ids = [i.user_id for i in await list_installations(session, company_id)]
-    submitted = parse_settings_form(form, current, user_ids) if form else None
+    problems = await refresh_reference_lists(services, app_session.company_id, app_session.user_id)
+    _, submitted = await _submission(request, services, app_session.company_id)
     notice = " ".join(problems) if problems else "Lists refreshed."
     context = await _form_context(services, app_session, submitted, notice=notice)
     return services.templates.TemplateResponse(request, "settings.html", context, block_name="form")
