@@ -71,7 +71,9 @@ class ConsentFlow:
         assert page.status_code == 200, page.text
         form = BeautifulSoup(page.text, "html.parser").select_one("main[data-consent] form")
         assert form is not None
-        fields = {str(i["name"]): str(i.get("value", "")) for i in form.select("input[type=hidden]")}
+        fields = {
+            str(i["name"]): str(i.get("value", "")) for i in form.select("input[type=hidden]")
+        }
         fields.update({"user_id": str(user_id), "decision": decision})
         response = await self.client.post(str(form["action"]), data=fields)
         assert response.status_code == 303

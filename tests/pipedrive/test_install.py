@@ -176,7 +176,9 @@ async def test_forged_state_is_refused(client: httpx.AsyncClient, services: Serv
     flow = ConsentFlow(client)
     callback = await flow.consent(await flow.start(), user_id=ADMIN_ID, decision="allow")
     query = query_of(callback)
-    forged = itsdangerous.URLSafeTimedSerializer("another-key-" * 4, salt="pipedrive-oauth-state.v1")
+    forged = itsdangerous.URLSafeTimedSerializer(
+        "another-key-" * 4, salt="pipedrive-oauth-state.v1"
+    )
     for state in (forged.dumps({"n": "x"}), query["state"][:-2] + "AA", "plain-text"):
         response = await _callback_without_exchange(client, services, db, {**query, "state": state})
         assert response.status_code == 400

@@ -190,9 +190,7 @@ async def test_host_page_uninstall_sends_pipedrives_delete(
     assert controls.select_one("button[data-pipedrive-install]") is not None
 
 
-async def test_host_page_install_runs_the_real_oauth_flow(
-    client: httpx.AsyncClient, db
-) -> None:
+async def test_host_page_install_runs_the_real_oauth_flow(client: httpx.AsyncClient, db) -> None:
     page = await client.get("/sandbox/deals/101?user=rep")
     button = BeautifulSoup(page.text, "html.parser").select_one("button[data-pipedrive-install]")
     assert button is not None

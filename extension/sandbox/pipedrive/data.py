@@ -311,7 +311,7 @@ FIELDS: dict[str, list[dict[str, Any]]] = {
     "deal": [
         _field(12451, "title", "Title", "varchar"),
         _field(12452, "value", "Value", "monetary"),
-        _field(12453, "currency", "Currency", "varchar_options"),
+        _field(12453, "currency", "Currency", "varchar"),
         _field(12454, "org_id", "Organization", "org"),
         _field(12455, "person_id", "Contact person", "people"),
         _field(12460, PO_NUMBER_KEY, "Purchase order number", "varchar", custom=True),

@@ -53,14 +53,31 @@ def _json_schema(node: Any) -> Any:
     return out
 
 
+def _nullable_when_described(node: Any) -> Any:
+    """The one place the OpenAPI file contradicts itself: ``next_cursor`` is typed ``string`` but
+    its own description (and the pagination docs) say it is ``null`` on the last page."""
+    if isinstance(node, list):
+        return [_nullable_when_described(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _nullable_when_described(v) for k, v in node.items()}
+    description = out.get("description", "")
+    if out.get("type") == "string" and "will be `null`" in description:
+        out["type"] = ["string", "null"]
+    return out
+
+
 def main(reference: Path) -> None:
     for filename, wanted in WANTED.items():
         spec = yaml.safe_load((reference / filename).read_text())
         for name, (path, method, status) in wanted.items():
             response = spec["paths"][path][method]["responses"][status]
             schema = response["content"]["application/json"]["schema"]
-            document = {"$comment": f"{filename} {method.upper()} {path} {status}", **_json_schema(schema)}
-            (HERE / f"{name}.json").write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+            schema = _nullable_when_described(_json_schema(schema))
+            document = {"$comment": f"{filename} {method.upper()} {path} {status}", **schema}
+            (HERE / f"{name}.json").write_text(
+                json.dumps(document, indent=1, sort_keys=True) + "\n"
+            )
 
 
 if __name__ == "__main__":
