@@ -12,6 +12,8 @@ from extension.invoicing.reference_lists import (
     store_pipedrive_fields,
     store_quickbooks_lists,
 )
+from extension.pipedrive.errors import PipedriveError, PipedriveRateLimited, ReauthorizationNeeded
+from extension.pipedrive.tokens import client_for_user
 from extension.services import Services
 
 __all__ = [
@@ -29,7 +31,23 @@ class ListsUnavailable(Exception):
 async def fetch_pipedrive_custom_fields(
     services: Services, company_id: int, user_id: int
 ) -> dict[str, tuple[Choice, ...]]:
-    raise ListsUnavailable("Pipedrive fields cannot be fetched yet.")
+    """Custom fields of organizations, persons and deals, by name, keyed ``entity:hash``."""
+    custom: dict[str, tuple[Choice, ...]] = {}
+    try:
+        client = await client_for_user(services, company_id, user_id)
+        for entity in ("organization", "person", "deal"):
+            field_set = await client.fields(entity, refresh=True)
+            custom[entity] = tuple(
+                Choice(f"{entity}:{field.key}", field.name)
+                for field in sorted(field_set.custom, key=lambda f: f.name.casefold())
+            )
+    except ReauthorizationNeeded as exc:
+        raise ListsUnavailable("Authorize the app again to fetch Pipedrive fields.") from exc
+    except PipedriveRateLimited as exc:
+        raise ListsUnavailable("Pipedrive is busy; try refreshing in a minute.") from exc
+    except PipedriveError as exc:
+        raise ListsUnavailable("Pipedrive could not be reached; try again shortly.") from exc
+    return custom
 
 
 async def fetch_quickbooks_lists(services: Services, company_id: int) -> QuickBooksLists:
