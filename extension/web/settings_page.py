@@ -44,6 +44,18 @@ from extension.web.iframe import open_iframe, require_session
 __all__ = ["routes"]
 
 _AUDIT_LIMIT = 25
+# How the audit trail says each action; unknown actions show their code.
+_ACTION_TEXT = {
+    "pipedrive.installed": "installed the app",
+    "pipedrive.reinstalled": "authorized the app again",
+    "pipedrive.uninstalled": "uninstalled the app",
+    "pipedrive.needs_reauth": "must authorize the app again",
+    "pipedrive.sharing_changed": "changed who the app is shared with",
+    "quickbooks.connected": "connected QuickBooks",
+    "quickbooks.reconnected": "reconnected QuickBooks",
+    "quickbooks.disconnected": "disconnected QuickBooks",
+    "quickbooks.needs_reconnect": "QuickBooks asked to be connected again",
+}
 # How long the page keeps polling after "Connect to QuickBooks" opened Intuit's window.
 _CONNECT_WAIT_SECONDS = 15 * 60
 
@@ -121,7 +133,7 @@ async def _audit_entries(services: Services, company_id: int) -> list[AuditEntry
         AuditEntry(
             when=event.created_at,
             who=names.get(event.user_id or 0) or (f"User {event.user_id}" if event.user_id else ""),
-            action=event.action,
+            action=_ACTION_TEXT.get(event.action, event.action),
             changes=_describe_changes(event.detail.get("changes", {}), names),
         )
         for event in events
