@@ -30,6 +30,7 @@ from extension.invoicing.company_settings import (
 from extension.invoicing.permissions import ROLE_LABELS, Role
 from extension.invoicing.reference_lists import (
     Choice,
+    PipedriveFieldLists,
     load_pipedrive_fields,
     load_quickbooks_lists,
 )
@@ -129,19 +130,22 @@ async def _audit_entries(services: Services, company_id: int) -> list[AuditEntry
         )
         events = list(rows)
         names = {i.user_id: i.name for i in await list_installations(session, company_id)}
+        fields = await load_pipedrive_fields(session, company_id)
     return [
         AuditEntry(
             when=event.created_at,
             who=names.get(event.user_id or 0) or (f"User {event.user_id}" if event.user_id else ""),
             action=_ACTION_TEXT.get(event.action, event.action),
-            changes=_describe_changes(event.detail.get("changes", {}), names),
+            changes=_describe_changes(event.detail.get("changes", {}), names, fields),
         )
         for event in events
     ]
 
 
-def _describe_changes(raw: Any, names: dict[int, str]) -> list[tuple[str, str, str]]:
-    """(what, from, to) in words: roles per user by name, empty values as a dash."""
+def _describe_changes(
+    raw: Any, names: dict[int, str], fields: PipedriveFieldLists
+) -> list[tuple[str, str, str]]:
+    """(what, from, to) in words: fields and roles by name, empty values as a dash."""
     if not isinstance(raw, dict):
         return []
 
@@ -165,6 +169,9 @@ def _describe_changes(raw: Any, names: dict[int, str]) -> list[tuple[str, str, s
                         )
                     )
             continue
+        if str(name).startswith("map_"):
+            before = fields.label_for(before) if before else before
+            after = fields.label_for(after) if after else after
         described.append((FIELD_LABELS.get(str(name), str(name)), shown(before), shown(after)))
     return described
 

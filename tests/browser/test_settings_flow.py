@@ -1,0 +1,57 @@
+"""The admin's first session: install, configure, and the rep's read-only view (issue 5)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from extension.sandbox.pipedrive.data import VAT_NUMBER_KEY
+from tests.browser.conftest import LiveServer, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _install(page: Page, base_url: str, user: str) -> None:
+    page.goto(f"{base_url}/sandbox/deals/101?user={user}")
+    page.get_by_role("button", name="Install app").click()
+    page.get_by_role("button", name="Allow and install").click()
+    page.wait_for_url("**/sandbox/settings?**")
+
+
+def test_admin_installs_maps_a_custom_field_and_rep_reads_it(
+    live_server: LiveServer, page: Page
+) -> None:
+    _install(page, live_server.base_url, "admin")
+    settings = page.frame_locator("iframe[data-kind=settings]")
+    expect(settings.get_by_role("heading", name="QuickBooks connection")).to_be_visible()
+
+    settings.get_by_role("button", name="Refresh lists").click()
+    tax_id = settings.get_by_label("Customer tax ID")
+    expect(tax_id.locator(f'option[value="organization:{VAT_NUMBER_KEY}"]')).to_have_count(1)
+    tax_id.select_option(label="Organization – VAT number")
+    settings.get_by_label("Due date: days after the invoice date").fill("7")
+    expect(settings.locator("#due-example")).to_contain_text(" is due on ")
+    settings.get_by_role("button", name="Save").click()
+    expect(settings.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
+    expect(page.locator(".host__snackbar")).to_contain_text("Settings saved.")
+    expect(settings.locator("#settings-audit")).to_contain_text(
+        "Customer tax ID: — → Organization – VAT number"
+    )
+    screenshot(page, "settings-saved")
+
+    page.reload()
+    settings = page.frame_locator("iframe[data-kind=settings]")
+    expect(settings.get_by_label("Customer tax ID")).to_have_value(f"organization:{VAT_NUMBER_KEY}")
+    expect(settings.get_by_label("Due date: days after the invoice date")).to_have_value("7")
+
+    # The sales rep installs too, and sees the same settings without being able to change them.
+    page.goto(f"{live_server.base_url}/sandbox/deals/101?user=rep")
+    _install(page, live_server.base_url, "rep")
+    settings = page.frame_locator("iframe[data-kind=settings]")
+    expect(settings.get_by_label("Customer tax ID")).to_have_value(f"organization:{VAT_NUMBER_KEY}")
+    expect(settings.get_by_label("Customer tax ID")).to_be_disabled()
+    expect(settings.get_by_role("button", name="Save")).to_have_count(0)
+    expect(
+        settings.get_by_text("Only a Pipedrive admin can change these settings.")
+    ).to_be_visible()
+    screenshot(page, "settings-rep-read-only")
