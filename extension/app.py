@@ -28,7 +28,7 @@ from extension.services import Services
 from extension.settings import SANDBOX_PREFIX, Settings
 from extension.store.db import create_engine, create_sessionmaker
 from extension.templating import create_templates
-from extension.web import errors, home, modals, panel, session, settings_page
+from extension.web import errors, home, modals, panel, quickbooks, session, settings_page
 
 __all__ = ["create_app"]
 
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *panel.routes,
         *modals.routes,
         *settings_page.routes,
+        *quickbooks.routes,
         *session.routes,
         *_static_routes(),
     ]

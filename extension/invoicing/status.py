@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from extension.store.quickbooks_models import QuickBooksConnection
 
 __all__ = ["CompanyStatus", "load_company_status"]
 
@@ -23,5 +26,10 @@ class CompanyStatus:
 
 
 async def load_company_status(session: AsyncSession, company_id: int) -> CompanyStatus:
-    # The QuickBooks connection arrives with the QuickBooks issue; until then nobody is connected.
-    return CompanyStatus(quickbooks="not_connected")
+    connection = await session.scalar(
+        select(QuickBooksConnection).where(QuickBooksConnection.company_id == company_id)
+    )
+    if connection is None:
+        return CompanyStatus(quickbooks="not_connected")
+    state: QuickBooksState = "needs_reconnect" if connection.needs_reconnect else "connected"
+    return CompanyStatus(quickbooks=state, quickbooks_company_name=connection.company_name)

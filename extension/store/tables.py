@@ -6,6 +6,6 @@ itself here.
 
 from __future__ import annotations
 
-from extension.store import models
+from extension.store import models, quickbooks_models
 
-__all__ = ["models"]
+__all__ = ["models", "quickbooks_models"]
