@@ -88,5 +88,8 @@ async def connected(
 
 
 @pytest.fixture
-async def qb(services: Services, connected: int, sleeps: SleepRecorder) -> QuickBooksClient:
+async def qb(
+    services: Services, connected: int, sleeps: SleepRecorder, qbo: QuickBooksStandIn
+) -> QuickBooksClient:
+    qbo.requests.clear()  # the connect flow's own reads are not the test's
     return await client_for_company(services, connected, sleep=sleeps)

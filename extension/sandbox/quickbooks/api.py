@@ -24,6 +24,7 @@ from extension.sandbox.quickbooks.faults import (
     Fault,
     fault_body,
     gateway_401,
+    intuit_tid,
     json_response,
     throttle_response,
 )
@@ -192,7 +193,7 @@ def api_routes(stand_in: QuickBooksStandIn, webhooks: WebhookSender) -> list[Bas
             if fault.kind == "throttle":
                 return throttle_response(stand_in.clock.stamp())
             if fault.kind in ("500", "503"):
-                return Response(status_code=int(fault.kind))
+                return Response(status_code=int(fault.kind), headers={"intuit_tid": intuit_tid()})
         token = request.headers.get("authorization", "")
         token_realm = stand_in.realm_for_access_token(token.removeprefix("Bearer ").strip())
         epoch_ms = int(stand_in.clock.now().timestamp() * 1000)
