@@ -65,8 +65,12 @@ async def test_create_invoice_sends_one_requestid_and_reads_back_money_as_decima
     assert invoice.due_date - invoice.txn_date == timedelta(days=30)  # default terms Net 30
 
 
-async def test_query_escapes_apostrophes_and_pages(qb: QuickBooksClient, qbo: QuickBooksStandIn) -> None:
-    found = await qb.query(Customer, Query("Customer").where("DisplayName", "=", "Amy's Bird Sanctuary"))
+async def test_query_escapes_apostrophes_and_pages(
+    qb: QuickBooksClient, qbo: QuickBooksStandIn
+) -> None:
+    found = await qb.query(
+        Customer, Query("Customer").where("DisplayName", "=", "Amy's Bird Sanctuary")
+    )
     assert [c.id for c in found.items] == ["1"]
     assert "DisplayName = 'Amy\\'s Bird Sanctuary'" in qbo.requests[-1].query["query"]
     page = await qb.query(Customer, Query("Customer").ordered_by("DisplayName").page(2, 1))
@@ -112,8 +116,12 @@ async def test_void_zeroes_and_delete_reads_back_as_610(qb: QuickBooksClient) ->
     assert caught.value.code == "610" and caught.value.fault_type == "ValidationFault"
 
 
-async def test_business_rules_come_back_as_rejections(qb: QuickBooksClient, qbo: QuickBooksStandIn) -> None:
-    bad_amount = InvoiceLineDraft(item_id="1", amount=Decimal("10"), qty=Decimal("2"), unit_price=Decimal("4"))
+async def test_business_rules_come_back_as_rejections(
+    qb: QuickBooksClient, qbo: QuickBooksStandIn
+) -> None:
+    bad_amount = InvoiceLineDraft(
+        item_id="1", amount=Decimal("10"), qty=Decimal("2"), unit_price=Decimal("4")
+    )
     with pytest.raises(QuickBooksRejected) as caught:
         await qb.create_invoice(InvoiceDraft(customer_id="1", lines=(bad_amount,)))
     assert caught.value.code == "6070" and "Supplied value:10" in caught.value.detail
@@ -153,7 +161,9 @@ async def test_batch_reports_each_item(qb: QuickBooksClient) -> None:
             BatchOperation("b1", "create", "Customer", {"DisplayName": "Batch Buyer"}),
             BatchOperation("b2", "create", "Customer", {"DisplayName": "Cool Cars"}),
             BatchOperation("b3", "delete", "Invoice", {"Id": invoice.id, "SyncToken": "0"}),
-            BatchOperation("b4", "query", query="select * from Customer where DisplayName = 'Cool Cars'"),
+            BatchOperation(
+                "b4", "query", query="select * from Customer where DisplayName = 'Cool Cars'"
+            ),
         ]
     )
     by_bid = {r.bid: r for r in results}

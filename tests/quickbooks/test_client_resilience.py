@@ -14,8 +14,7 @@ from extension.quickbooks.errors import (
     QuickBooksUnavailable,
     error_from_response,
 )
-from extension.quickbooks.invoice_models import InvoiceDraft, InvoiceLineDraft
-from extension.quickbooks.invoice_models import Invoice
+from extension.quickbooks.invoice_models import Invoice, InvoiceDraft, InvoiceLineDraft
 from extension.sandbox.quickbooks import QuickBooksStandIn
 from extension.sandbox.quickbooks.seed import US_REALM_ID
 from extension.sandbox.quickbooks.state import InjectedFault
@@ -27,7 +26,9 @@ DRAFT = InvoiceDraft(customer_id="2", lines=(InvoiceLineDraft(item_id="2", amoun
 async def test_timeout_after_commit_then_retry_makes_exactly_one_invoice(
     qb: QuickBooksClient, qbo: QuickBooksStandIn, sleeps: SleepRecorder
 ) -> None:
-    qbo.config.faults.append(InjectedFault("timeout_after_commit", method="POST", path_contains="invoice"))
+    qbo.config.faults.append(
+        InjectedFault("timeout_after_commit", method="POST", path_contains="invoice")
+    )
     invoice = await qb.create_invoice(DRAFT)
     posts = [r for r in qbo.requests if r.method == "POST"]
     assert len(posts) == 2 and posts[0].query["requestid"] == posts[1].query["requestid"]
@@ -99,10 +100,18 @@ def test_every_error_shape_is_parsed() -> None:
     assert stale is not None and stale.is_stale_object  # type: ignore[attr-defined]
     gateway = b'{"fault":{"error":[{"message":"message=AuthenticationFailed; errorCode=003200; statusCode=401","detail":"Token expired: AB0173SECRET","code":"3200","element":null}],"type":"AUTHENTICATION"},"time":1730024394085}'
     auth = error_from_response(401, {}, gateway, intuit_tid="1-abc")
-    assert isinstance(auth, QuickBooksAuthError) and "SECRET" not in str(auth) and "AB0173" not in repr(auth.__dict__)
+    assert (
+        isinstance(auth, QuickBooksAuthError)
+        and "SECRET" not in str(auth)
+        and "AB0173" not in repr(auth.__dict__)
+    )
     empty = error_from_response(502, {}, b"")
     assert isinstance(empty, QuickBooksUnavailable)
-    limited = error_from_response(429, {"retry-after": "7"}, b"<IntuitResponse><Fault type=\"SERVICE\"><Error code=\"003001\"><Message>m</Message></Error></Fault></IntuitResponse>")
+    limited = error_from_response(
+        429,
+        {"retry-after": "7"},
+        b'<IntuitResponse><Fault type="SERVICE"><Error code="003001"><Message>m</Message></Error></Fault></IntuitResponse>',
+    )
     assert isinstance(limited, QuickBooksRateLimited) and limited.retry_after == 7.0
     ok_with_fault = error_from_response(200, {}, fault)
     assert ok_with_fault is not None  # faults sometimes arrive with HTTP 200

@@ -190,4 +190,9 @@ def run_query(query: ParsedQuery, records: list[dict[str, Any]]) -> dict[str, An
     page = rows[query.start_position - 1 : query.start_position - 1 + query.max_results]
     if not page:
         return {}
-    return {query.entity: page, "startPosition": query.start_position, "maxResults": len(page)}
+    return {
+        query.entity: page,
+        "startPosition": query.start_position,
+        "maxResults": len(page),
+        "totalCount": len(rows),
+    }

@@ -260,6 +260,8 @@ def _complete_invoice(company: CompanyState, invoice: Json, own_id: str | None) 
     invoice.setdefault("ApplyTaxAfterDiscount", False)
     invoice.setdefault("CustomField", [])
     invoice.setdefault("BillAddr", copy.deepcopy(customer.get("BillAddr", {})))
+    ship_from = customer.get("ShipAddr") or customer.get("BillAddr", {})
+    invoice.setdefault("ShipAddr", copy.deepcopy(ship_from))
     paid = sum((Decimal(str(p.get("Amount", 0))) for p in invoice.get("_payments", [])), Decimal(0))
     invoice["Balance"] = invoice["TotalAmt"] - paid
     return invoice

@@ -29,8 +29,14 @@ SEEDED_IDS = {
 }
 
 
+_address_ids = iter(range(1, 1_000_000))
+
+
 def _addr(line1: str, city: str, region: str, postal: str, country: str) -> dict[str, str]:
     return {
+        "Id": str(next(_address_ids)),
+        "Lat": "INVALID",  # what QBO stores when geocoding did not resolve the address
+        "Long": "INVALID",
         "Line1": line1,
         "City": city,
         "CountrySubDivisionCode": region,
@@ -168,10 +174,37 @@ def _preferences(home: str, multicurrency: bool, sales_tax: bool) -> dict[str, A
             "EmailCopyToCompany": False,
             "UsingPriceLevels": False,
             "ETransactionAttachPDF": False,
+            "UsingProgressInvoicing": False,
         },
         "TaxPrefs": {"UsingSalesTax": sales_tax, "TaxGroupCodeRef": {"value": "2"}},
         "CurrencyPrefs": {"HomeCurrency": {"value": home}, "MultiCurrencyEnabled": multicurrency},
         "OtherPrefs": {"NameValue": [{"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"}]},
+        "AccountingInfoPrefs": {
+            "FirstMonthOfFiscalYear": "January",
+            "UseAccountNumbers": False,
+            "TaxYearMonth": "January",
+            "ClassTrackingPerTxn": False,
+            "ClassTrackingPerTxnLine": False,
+            "TrackDepartments": False,
+            "DepartmentTerminology": "Location",
+            "BookCloseDate": "2023-12-31",
+            "CustomerTerminology": "Customers",
+        },
+        "ProductAndServicesPrefs": {
+            "ForSales": True,
+            "ForPurchase": True,
+            "QuantityWithPriceAndRate": True,
+            "QuantityOnHand": True,
+        },
+        "VendorAndPurchasesPrefs": {"BillableExpenseTracking": False, "TrackingByCustomer": False},
+        "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
+        "TimeTrackingPrefs": {
+            "UseServices": True,
+            "BillCustomers": True,
+            "ShowBillRateToAll": False,
+            "WorkWeekStartDate": "Monday",
+            "MarkTimeEntriesBillable": True,
+        },
     }
 
 
@@ -189,6 +222,8 @@ def _company_info(realm: str, name: str, country: str) -> dict[str, Any]:
         "SupportedLanguages": "en",
         "FiscalYearStartMonth": "January",
         "CompanyStartDate": "2024-01-01",
+        "EmployerId": "123456789",
+        "CustomerCommunicationAddr": _addr("123 Sierra Way", "San Pablo", "CA", "87999", country),
         "NameValue": [{"Name": "SubscriptionStatus", "Value": "PAID"}],
     }
 
