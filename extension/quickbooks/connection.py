@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from extension.manifest import load_manifest
 from extension.quickbooks.client import QuickBooksClient
 from extension.quickbooks.errors import QuickBooksError, QuickBooksReconnectRequired
 from extension.quickbooks.models import CompanyInfo, Preferences
@@ -63,15 +64,9 @@ def oauth_client(services: Services) -> IntuitOAuth:
         authorize_url=settings.qbo_authorize_url,
         token_url=settings.qbo_token_url,
         revoke_url=settings.qbo_revoke_url,
-        redirect_uri=settings.app_base_url + services_manifest_redirect(services),
+        redirect_uri=settings.app_base_url + load_manifest().quickbooks_redirect_url,
         scopes=["com.intuit.quickbooks.accounting"],
     )
-
-
-def services_manifest_redirect(services: Services) -> str:
-    from extension.manifest import load_manifest
-
-    return load_manifest().quickbooks_redirect_url
 
 
 async def load_connection(session: AsyncSession, company_id: int) -> QuickBooksConnection | None:

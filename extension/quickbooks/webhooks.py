@@ -26,6 +26,12 @@ _CLOUD_OPERATIONS = {
     "merged": "Merge",
 }
 
+_ENTITY_NAMES = {
+    name.lower(): name
+    for name in ("Invoice", "Payment", "Customer", "Item", "Account", "TaxCode", "Term",
+                 "CreditMemo", "SalesReceipt", "Estimate", "RefundReceipt", "Vendor")
+}  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookEvent:
@@ -76,7 +82,7 @@ def _cloud_event(event: dict[str, Any]) -> WebhookEvent | None:
     parts = str(event.get("type", "")).split(".")
     if len(parts) < 3 or not event.get("id"):
         return None
-    entity = parts[1][:1].upper() + parts[1][1:]
+    entity = _ENTITY_NAMES.get(parts[1].lower(), parts[1][:1].upper() + parts[1][1:])
     return WebhookEvent(
         realm_id=str(event.get("intuitaccountid", "")),
         entity_name=entity,

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from extension.sandbox.quickbooks import rules
+from extension.sandbox.quickbooks import payments, rules
 from extension.sandbox.quickbooks.bulk_ops import run_batch, run_cdc
 from extension.sandbox.quickbooks.faults import (
     Fault,
@@ -49,7 +49,7 @@ ENTITY_NAMES = {
 _CREATORS: dict[str, Callable[[CompanyState, Json], Json]] = {
     "Invoice": rules.create_invoice,
     "Customer": rules.create_customer,
-    "Payment": rules.create_payment,
+    "Payment": payments.create_payment,
 }
 _UPDATERS: dict[str, Callable[[CompanyState, Json], Json]] = {
     "Invoice": rules.update_invoice,

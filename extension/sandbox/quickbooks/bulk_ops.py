@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from extension.sandbox.quickbooks import rules
+from extension.sandbox.quickbooks import payments, rules
 from extension.sandbox.quickbooks.faults import Fault
 from extension.sandbox.quickbooks.query_language import parse_query, run_query
 from extension.sandbox.quickbooks.state import CompanyState
@@ -44,7 +44,7 @@ def _one(company: CompanyState, item: Json) -> Json:
         elif operation == "create" and entity == "Customer":
             saved = rules.create_customer(company, body)
         elif operation == "create" and entity == "Payment":
-            saved = rules.create_payment(company, body)
+            saved = payments.create_payment(company, body)
         else:
             raise Fault("500", "Unsupported Operation", f"{operation} {entity}")
         return {"bId": bid, entity: render(company, entity, saved)}

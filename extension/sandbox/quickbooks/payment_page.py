@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from extension.sandbox.quickbooks import rules
+from extension.sandbox.quickbooks import payments
 from extension.sandbox.quickbooks.faults import Fault
 from extension.sandbox.quickbooks.seed import US_REALM_ID
 
@@ -58,7 +58,7 @@ def payment_routes(
             return _page(request, realm_id, "The amount must be a number.", 422)
         before = len(company.changes)
         try:
-            rules.create_payment(
+            payments.create_payment(
                 company,
                 {
                     "CustomerRef": invoice["CustomerRef"],

@@ -25,7 +25,6 @@ __all__ = [
     "delete_invoice",
     "create_customer",
     "update_customer",
-    "create_payment",
     "MUTABLE_INVOICE_FIELDS",
 ]
 
@@ -69,7 +68,7 @@ def not_found(entity: str, entity_id: str) -> Fault:
     return Fault("610", "Object Not Found", detail, element="Id")
 
 
-def _reference(company: CompanyState, entity: str, ref: Any, element: str) -> Json:
+def reference(company: CompanyState, entity: str, ref: Any, element: str) -> Json:
     ref_id = str(ref.get("value", "")) if isinstance(ref, dict) else ""
     record = company.get(entity, ref_id)
     if record is None or not record.get("Active", True):
@@ -103,7 +102,7 @@ def _sales_line(company: CompanyState, line: Json, number: int, global_tax: bool
             element="Amount",
         )
     amount = cents(dec(required(line, "Amount"), "Amount"))
-    item = _reference(company, "Item", detail.get("ItemRef"), "ItemRef")
+    item = reference(company, "Item", detail.get("ItemRef"), "ItemRef")
     detail["ItemRef"] = {"value": item["Id"], "name": item["Name"]}
     qty, price = detail.get("Qty"), detail.get("UnitPrice")
     if qty is not None and price is not None:
@@ -124,7 +123,7 @@ def _sales_line(company: CompanyState, line: Json, number: int, global_tax: bool
                 "Business Validation Error: Make sure all your transactions have a VAT rate "
                 "before you save.",
             )
-        _reference(company, "TaxCode", tax_ref, "TaxCodeRef")
+        reference(company, "TaxCode", tax_ref, "TaxCodeRef")
     elif not isinstance(tax_ref, dict) or tax_ref.get("value") not in ("TAX", "NON"):
         detail["TaxCodeRef"] = {"value": "NON"}
     out = {
@@ -177,7 +176,7 @@ def _build_lines(company: CompanyState, invoice: Json) -> tuple[list[Json], Deci
     else:
         group = (invoice.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef", {}).get("value")
         if group:
-            _reference(company, "TaxCode", {"value": group}, "TxnTaxCodeRef")
+            reference(company, "TaxCode", {"value": group}, "TxnTaxCodeRef")
             taxable = sum(
                 (
                     line["Amount"]
@@ -221,7 +220,7 @@ def _doc_number(company: CompanyState, invoice: Json, own_id: str | None) -> Non
 
 
 def _complete_invoice(company: CompanyState, invoice: Json, own_id: str | None) -> Json:
-    customer = _reference(company, "Customer", required(invoice, "CustomerRef"), "CustomerRef")
+    customer = reference(company, "Customer", required(invoice, "CustomerRef"), "CustomerRef")
     invoice["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
     currency = (invoice.get("CurrencyRef") or {}).get("value") or company.home_currency
     customer_currency = customer.get("CurrencyRef", {}).get("value", company.home_currency)
@@ -245,7 +244,7 @@ def _complete_invoice(company: CompanyState, invoice: Json, own_id: str | None) 
     invoice["TxnDate"] = txn_date.isoformat()
     term_ref = invoice.get("SalesTermRef") or company.pref("SalesFormsPrefs", "DefaultTerms")
     if term_ref:
-        term = _reference(company, "Term", term_ref, "SalesTermRef")
+        term = reference(company, "Term", term_ref, "SalesTermRef")
         invoice["SalesTermRef"] = {"value": term["Id"], "name": term["Name"]}
         if not invoice.get("DueDate"):
             due = txn_date + timedelta(days=int(term.get("DueDays") or 0))
@@ -374,44 +373,3 @@ def update_customer(company: CompanyState, body: Json) -> Json:
         if key not in ("Id", "SyncToken", "sparse", "MetaData", "domain"):
             record[key] = copy.deepcopy(value)
     return company.touch("Customer", record)
-
-
-def create_payment(company: CompanyState, body: Json) -> Json:
-    customer = _reference(company, "Customer", required(body, "CustomerRef"), "CustomerRef")
-    total = cents(dec(required(body, "TotalAmt"), "TotalAmt"))
-    applied = Decimal("0")
-    targets: list[tuple[Json, Decimal]] = []
-    for line in body.get("Line") or []:
-        amount = cents(dec(required(line, "Amount"), "Amount"))
-        for link in line.get("LinkedTxn") or []:
-            invoice = company.get("Invoice", str(link.get("TxnId")))
-            if invoice is None or link.get("TxnType") != "Invoice":
-                raise not_found("Invoice", str(link.get("TxnId")))
-            if invoice["CustomerRef"]["value"] != customer["Id"] or amount > invoice["Balance"]:
-                raise Fault("6000", "A business validation error has occurred", "Bad payment line")
-            targets.append((invoice, amount))
-            applied += amount
-    if applied > total:
-        raise Fault("6000", "A business validation error has occurred", "Lines exceed TotalAmt")
-    payment = company.add(
-        "Payment",
-        {
-            "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]},
-            "TotalAmt": total,
-            "UnappliedAmt": total - applied,
-            "ProcessPayment": False,
-            "TxnDate": body.get("TxnDate") or company.clock.now().date().isoformat(),
-            "CurrencyRef": copy.deepcopy(customer.get("CurrencyRef", {})),
-            "DepositToAccountRef": body.get("DepositToAccountRef") or {"value": "4"},
-            "Line": [
-                {"Amount": amount, "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}]}
-                for inv, amount in targets
-            ],
-        },
-    )
-    for invoice, amount in targets:
-        invoice.setdefault("_payments", []).append({"Id": payment["Id"], "Amount": amount})
-        invoice["Balance"] = invoice["Balance"] - amount
-        invoice["LinkedTxn"].append({"TxnId": payment["Id"], "TxnType": "Payment"})
-        company.touch("Invoice", invoice)
-    return payment
