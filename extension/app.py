@@ -28,7 +28,16 @@ from extension.services import Services
 from extension.settings import SANDBOX_PREFIX, Settings
 from extension.store.db import create_engine, create_sessionmaker
 from extension.templating import create_templates
-from extension.web import errors, home, modals, panel, pipedrive_oauth, session, settings_page
+from extension.web import (
+    errors,
+    home,
+    modals,
+    panel,
+    pipedrive_oauth,
+    quickbooks,
+    session,
+    settings_page,
+)
 
 __all__ = ["create_app"]
 
@@ -128,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *panel.routes,
         *modals.routes,
         *settings_page.routes,
+        *quickbooks.routes,
         *session.routes,
         *pipedrive_oauth.routes,
         *_static_routes(),

@@ -14,6 +14,12 @@ from extension.invoicing.reference_lists import (
 )
 from extension.pipedrive.errors import PipedriveError, PipedriveRateLimited, ReauthorizationNeeded
 from extension.pipedrive.tokens import client_for_user
+from extension.quickbooks.connection import client_for_company
+from extension.quickbooks.errors import (
+    QuickBooksError,
+    QuickBooksRateLimited,
+    QuickBooksReconnectRequired,
+)
 from extension.services import Services
 
 __all__ = [
@@ -50,8 +56,39 @@ async def fetch_pipedrive_custom_fields(
     return custom
 
 
+# US pseudo codes: they say whether a line is taxable, they are not a rate to choose.
+_US_LINE_CODES = {"TAX", "NON"}
+
+
 async def fetch_quickbooks_lists(services: Services, company_id: int) -> QuickBooksLists:
-    raise ListsUnavailable("QuickBooks is not connected.")
+    """Active tax codes, income accounts and terms, and which tax model the company uses."""
+    try:
+        client = await client_for_company(services, company_id)
+        company = await client.get_company_info()
+        us_model = not company.uses_global_tax_model
+        tax_codes = [
+            code
+            for code in await client.list_tax_codes()
+            if code.active and not (us_model and code.id in _US_LINE_CODES)
+        ]
+        accounts = [a for a in await client.list_income_accounts() if a.active]
+        terms = [t for t in await client.list_terms() if t.active]
+    except QuickBooksReconnectRequired as exc:
+        raise ListsUnavailable("QuickBooks needs to be reconnected.") from exc
+    except QuickBooksRateLimited as exc:
+        raise ListsUnavailable("QuickBooks is busy; try refreshing in a minute.") from exc
+    except QuickBooksError as exc:
+        raise ListsUnavailable("QuickBooks could not be reached; try again shortly.") from exc
+
+    def by_name(choices: list[Choice]) -> tuple[Choice, ...]:
+        return tuple(sorted(choices, key=lambda c: c.label.casefold()))
+
+    return QuickBooksLists(
+        tax_codes=by_name([Choice(c.id, c.name) for c in tax_codes]),
+        income_accounts=by_name([Choice(a.id, a.name) for a in accounts]),
+        terms=by_name([Choice(t.id, t.name) for t in terms]),
+        us_tax_model=us_model,
+    )
 
 
 async def refresh_reference_lists(services: Services, company_id: int, user_id: int) -> list[str]:

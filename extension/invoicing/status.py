@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from extension.store.models import Installation
+from extension.store.quickbooks_models import QuickBooksConnection
 
 __all__ = ["CompanyStatus", "load_company_status"]
 
@@ -34,5 +38,26 @@ class CompanyStatus:
 
 
 async def load_company_status(session: AsyncSession, company_id: int) -> CompanyStatus:
-    # The QuickBooks connection arrives with the QuickBooks issue; until then nobody is connected.
-    return CompanyStatus(quickbooks="not_connected")
+    connection = await session.scalar(
+        select(QuickBooksConnection).where(QuickBooksConnection.company_id == company_id)
+    )
+    if connection is None:
+        return CompanyStatus(quickbooks="not_connected")
+    state: QuickBooksState = "needs_reconnect" if connection.needs_reconnect else "connected"
+    connected_by = await session.scalar(
+        select(Installation.name).where(
+            Installation.company_id == company_id,
+            Installation.user_id == connection.connected_by_user_id,
+        )
+    )
+    return CompanyStatus(
+        quickbooks=state,
+        quickbooks_company_name=connection.company_name,
+        realm_id=connection.realm_id,
+        connected_by=connected_by or f"User {connection.connected_by_user_id}",
+        connected_at=connection.connected_at,
+        home_currency=connection.home_currency,
+        multicurrency=connection.multicurrency_enabled,
+        online_payments=connection.online_payments_enabled,
+        tax_model=connection.tax_model,
+    )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from extension.pipedrive.tokens import runtime_for
+from extension.quickbooks.connection import grant_to_revoke, revoke_grant
 from extension.services import Services
 from extension.settings import Settings
 from extension.store.installations import (
@@ -86,11 +87,6 @@ def parse_notice(body: Any) -> UninstallNotice | None:
     )
 
 
-async def _revoke_company_integrations(services: Services, company_id: int) -> None:
-    # QuickBooks revocation is wired here at merge
-    return
-
-
 async def uninstall_user(services: Services, notice: UninstallNotice) -> Outcome:
     company_id, user_id = notice.company_id, notice.user_id
     async with services.sessionmaker() as session, session.begin():
@@ -108,11 +104,14 @@ async def uninstall_user(services: Services, notice: UninstallNotice) -> Outcome
                 {"had_installation": removed, "timestamp": notice.timestamp[:64]},
             )
             return "user_removed"
-        # Inside the transaction on purpose: if revocation fails, nothing is deleted and
-        # Pipedrive's notice can be replayed by hand; the data is never half gone.
-        await _revoke_company_integrations(services, company_id)
+        # Everything of the company goes in this one transaction (the rows cascade from the
+        # company); the QuickBooks grant is read first so it can be revoked at Intuit after the
+        # commit, never while this transaction holds its locks.
+        quickbooks_grant = await grant_to_revoke(session, services, company_id)
         await delete_company(session, company_id)
     runtime_for(services).fields.forget_company(company_id)
+    if quickbooks_grant is not None:
+        await revoke_grant(services, quickbooks_grant, company_id)
     return "company_removed"
 
 

@@ -6,6 +6,6 @@ itself here.
 
 from __future__ import annotations
 
-from extension.store import models, settings_models
+from extension.store import models, quickbooks_models, settings_models
 
-__all__ = ["models", "settings_models"]
+__all__ = ["models", "quickbooks_models", "settings_models"]

@@ -36,11 +36,13 @@ from extension.invoicing.reference_lists import (
 )
 from extension.invoicing.sources import refresh_reference_lists
 from extension.invoicing.status import load_company_status
+from extension.quickbooks.connection import disconnect
 from extension.security.session import AppSession
 from extension.services import Services, get_services
 from extension.store.installations import get_installation, list_installations
 from extension.store.models import AuditEvent
 from extension.web.iframe import open_iframe, require_session
+from extension.web.quickbooks import connect_url as quickbooks_connect_url
 
 __all__ = ["routes"]
 
@@ -61,9 +63,9 @@ _ACTION_TEXT = {
 _CONNECT_WAIT_SECONDS = 15 * 60
 
 
-def connect_url_for(services: Services, app_session: AppSession) -> str | None:
+def connect_url_for(services: Services, app_session: AppSession) -> str:
     """Where "Connect to QuickBooks" leads (a new window: Intuit's consent cannot be framed)."""
-    return None
+    return quickbooks_connect_url(services, app_session.company_id, app_session.user_id)
 
 
 async def _is_admin(session: AsyncSession, app_session: AppSession) -> bool:
@@ -259,7 +261,7 @@ async def settings_connection(request: Request) -> Response:
     waiting = (
         status.quickbooks != "connected"
         and waiting_since.isdigit()
-        and time.time() - int(waiting_since) < _CONNECT_WAIT_SECONDS
+        and 0 <= time.time() - int(waiting_since) < _CONNECT_WAIT_SECONDS
     )
     context = {
         "status": status,
@@ -273,6 +275,31 @@ async def settings_connection(request: Request) -> Response:
     )
     if status.quickbooks == "connected" and waiting_since:
         trigger_client_event(response, "app:snackbar", {"message": "QuickBooks is connected."})
+        # The form fetches tax codes, accounts and terms now that there is a company to ask.
+        trigger_client_event(response, "app:quickbooks-connected", after="settle")
+    return response
+
+
+async def settings_disconnect(request: Request) -> Response:
+    """Revoke the company's QuickBooks connection (admins only; the page confirmed first)."""
+    app_session = require_session(request)
+    services = get_services(request)
+    await _require_admin(services, app_session)
+    await disconnect(services, app_session.company_id, app_session.user_id)
+    async with services.sessionmaker() as session:
+        status = await load_company_status(session, app_session.company_id)
+    context = {
+        "status": status,
+        "is_admin": True,
+        "connect_url": connect_url_for(services, app_session),
+        "waiting": False,
+        "waiting_since": str(int(time.time())),
+    }
+    response = services.templates.TemplateResponse(
+        request, "settings.html", context, block_name="connection"
+    )
+    trigger_client_event(response, "app:snackbar", {"message": "QuickBooks is disconnected."})
+    trigger_client_event(response, "app:settings-saved")  # the audit trail shows it
     return response
 
 
@@ -305,6 +332,7 @@ routes = [
             Route("/save", settings_save, methods=["POST"], name="save"),
             Route("/refresh-lists", settings_refresh_lists, methods=["POST"], name="refresh_lists"),
             Route("/connection", settings_connection, name="connection"),
+            Route("/disconnect", settings_disconnect, methods=["POST"], name="disconnect"),
             Route("/due-example", settings_due_example, name="due_example"),
             Route("/audit", settings_audit, name="audit"),
         ],

@@ -8,13 +8,17 @@ from typing import Any
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from extension.pipedrive import uninstall as uninstall_module
+from extension.quickbooks.connection import load_connection
+from extension.sandbox.quickbooks import QuickBooksStandIn
+from extension.sandbox.quickbooks import stand_in as quickbooks_stand_in
+from extension.sandbox.quickbooks.standin import OAuthFailure
 from extension.services import Services
 from extension.store.models import AuditEvent, Base, Company, Installation
 from tests.conftest import install_user
 from tests.pipedrive.helpers import ADMIN_ID, BASIC, CLIENT_ID, COMPANY_ID, REP_ID, ConsentFlow
+from tests.quickbooks.conftest import connect_through_consent
 
 OTHER_COMPANY = 5_550_001
 
@@ -61,19 +65,18 @@ async def both_installed(client: httpx.AsyncClient) -> None:
 
 
 @pytest.fixture
-def revocations(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
-    """Calls to the QuickBooks revocation hook, and whether the company still existed then."""
-    calls: list[tuple[int, bool]] = []
-
-    async def spy(services: Services, company_id: int) -> None:
-        async with services.sessionmaker() as session:
-            found = await session.scalar(
-                text("SELECT count(*) FROM companies WHERE id = :id"), {"id": company_id}
-            )
-        calls.append((company_id, found == 1))
-
-    monkeypatch.setattr(uninstall_module, "_revoke_company_integrations", spy)
-    return calls
+async def quickbooks_connected(
+    client: httpx.AsyncClient, services: Services, both_installed: None
+) -> str:
+    """The company has connected QuickBooks; returns the refresh token Intuit issued."""
+    response = await connect_through_consent(
+        client, services, company_id=COMPANY_ID, user_id=ADMIN_ID
+    )
+    assert response.status_code == 200
+    async with services.sessionmaker() as session:
+        row = await load_connection(session, COMPANY_ID)
+    assert row is not None and row.refresh_token_enc
+    return services.cipher.decrypt(row.refresh_token_enc)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +115,7 @@ async def test_malformed_notice_is_refused(
 
 
 async def test_non_last_user_uninstall_deletes_only_their_tokens(
-    client: httpx.AsyncClient, db, both_installed: None, revocations: list[tuple[int, bool]]
+    client: httpx.AsyncClient, db, services: Services, quickbooks_connected: str
 ) -> None:
     response = await client.request(
         "DELETE", "/pipedrive/callback", json=_notice(REP_ID), headers={"Authorization": BASIC}
@@ -125,11 +128,12 @@ async def test_non_last_user_uninstall_deletes_only_their_tokens(
         assert await session.get(Company, COMPANY_ID) is not None
         actions = list(await session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions[-1] == "pipedrive.uninstalled"
-    assert revocations == []
+    # The company keeps QuickBooks: the grant still works at Intuit.
+    assert _quickbooks(services).refresh(quickbooks_connected)["access_token"]
 
 
 async def test_last_user_uninstall_deletes_everything_of_the_company(
-    client: httpx.AsyncClient, db, both_installed: None, revocations: list[tuple[int, bool]]
+    client: httpx.AsyncClient, db, services: Services, quickbooks_connected: str
 ) -> None:
     # Another company's data must survive.
     await install_user(db, company_id=OTHER_COMPANY, user_id=1, is_admin=True)
@@ -137,6 +141,7 @@ async def test_last_user_uninstall_deletes_everything_of_the_company(
         session.add(AuditEvent(company_id=OTHER_COMPANY, user_id=1, action="kept", detail={}))
     other_before = await _company_rows(db, OTHER_COMPANY)
     assert (await _company_rows(db, COMPANY_ID))["installations"] == 2
+    assert (await _company_rows(db, COMPANY_ID))["quickbooks_connections"] == 1
 
     for user_id in (REP_ID, ADMIN_ID):
         response = await client.request(
@@ -150,8 +155,14 @@ async def test_last_user_uninstall_deletes_everything_of_the_company(
     left = await _company_rows(db, COMPANY_ID)
     assert all(count == 0 for count in left.values()), left
     assert await _company_rows(db, OTHER_COMPANY) == other_before
-    # QuickBooks is revoked once, before the company row goes.
-    assert revocations == [(COMPANY_ID, True)]
+    # The QuickBooks grant was revoked at Intuit: its refresh token no longer works there.
+    with pytest.raises(OAuthFailure, match="invalid_grant"):
+        _quickbooks(services).refresh(quickbooks_connected)
+
+
+def _quickbooks(services: Services) -> QuickBooksStandIn:
+    assert services.sandbox is not None
+    return quickbooks_stand_in(services.sandbox)
 
 
 async def test_ids_as_strings_are_accepted(

@@ -1,7 +1,7 @@
 """settings: company settings, user roles, reference list cache
 
 Revision ID: 0004_settings
-Revises: 0001_foundation
+Revises: 0002_quickbooks
 Create Date: 2026-11-23 11:54:57.146172
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_settings"
-down_revision = "0001_foundation"
+down_revision = "0002_quickbooks"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,226 @@
+"""The accounting API under ``/v3/company/{realmId}/...`` (reference §2–4).
+
+Every request passes, in order: record → concurrency/rate throttle → hold/latency → injected
+fault → bearer token → realm → requestid replay → the operation → webhook notification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from extension.sandbox.quickbooks import payments, rules
+from extension.sandbox.quickbooks.bulk_ops import run_batch, run_cdc
+from extension.sandbox.quickbooks.faults import (
+    Fault,
+    fault_body,
+    gateway_401,
+    intuit_tid,
+    json_response,
+    throttle_response,
+)
+from extension.sandbox.quickbooks.pdf import invoice_pdf
+from extension.sandbox.quickbooks.query_language import parse_query, run_query
+from extension.sandbox.quickbooks.state import CompanyState, RecordedRequest
+from extension.sandbox.quickbooks.webhooks_out import WebhookSender
+
+if TYPE_CHECKING:
+    from extension.sandbox.quickbooks.standin import QuickBooksStandIn
+
+__all__ = ["api_routes", "render", "ENTITY_NAMES"]
+
+Json = dict[str, Any]
+ENTITY_NAMES = {
+    name.lower(): name
+    for name in (
+        "Customer", "Item", "Account", "TaxCode", "TaxRate", "Term", "Invoice", "Payment",
+        "CompanyInfo", "Preferences",
+    )
+}  # fmt: skip
+_CREATORS: dict[str, Callable[[CompanyState, Json], Json]] = {
+    "Invoice": rules.create_invoice,
+    "Customer": rules.create_customer,
+    "Payment": payments.create_payment,
+}
+_UPDATERS: dict[str, Callable[[CompanyState, Json], Json]] = {
+    "Invoice": rules.update_invoice,
+    "Customer": rules.update_customer,
+}
+
+
+def render(company: CompanyState, entity: str, record: Json, include: str = "") -> Json:
+    """What QBO shows of a stored record: no private bookkeeping, a link only when allowed."""
+    out = {k: copy.deepcopy(v) for k, v in record.items() if not k.startswith("_")}
+    if entity == "Invoice" and "invoicelink" in include.lower().split(","):
+        allowed = (
+            company.pref("SalesFormsPrefs", "ETransactionPaymentEnabled")
+            and (record.get("AllowOnlineCreditCardPayment") or record.get("AllowOnlineACHPayment"))
+            and (record.get("BillEmail") or {}).get("Address")
+        )
+        if allowed:
+            out["InvoiceLink"] = f"https://connect.intuit.example/t/scs-v1-{record['Id']}"
+    return out
+
+
+def _decode(raw: bytes) -> Json:
+    try:
+        body = json.loads(raw, parse_float=Decimal) if raw else {}
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Fault("2010", "Request has invalid or unsupported property", "Bad JSON") from exc
+    if not isinstance(body, dict):
+        raise Fault("2010", "Request has invalid or unsupported property", "Body is not an object")
+    return body
+
+
+def _operation(company: CompanyState, request: Request, parts: list[str], raw: bytes) -> Any:
+    """The answer body for a request the realm may make, or a Fault."""
+    method, query = request.method, request.query_params
+    include = query.get("include", "")
+    time = company.clock.stamp()
+    head = parts[0].lower() if parts else ""
+    if head == "query":
+        sql = query.get("query") or raw.decode("utf-8", "replace")
+        parsed = parse_query(sql)
+        rows = list(company.table(parsed.entity).values())
+        result = run_query(parsed, [render(company, parsed.entity, r, include) for r in rows])
+        return {"QueryResponse": result, "time": time}
+    if head == "batch" and method == "POST":
+        return {"BatchItemResponse": run_batch(company, _decode(raw)), "time": time}
+    if head == "cdc" and method == "GET":
+        return run_cdc(company, query.get("entities", ""), query.get("changedSince", ""))
+    if head == "preferences" and method == "GET":
+        return {"Preferences": render(company, "Preferences", company.preferences), "time": time}
+    if head == "companyinfo" and method == "GET":
+        return {"CompanyInfo": render(company, "CompanyInfo", company.company_info), "time": time}
+    entity = ENTITY_NAMES.get(head)
+    if entity is None:
+        raise Fault("404", "Not Found", status=404)
+    if method == "GET" and len(parts) == 2:
+        record = company.get(entity, parts[1])
+        if record is None:
+            raise rules.not_found(entity, parts[1])
+        return {entity: render(company, entity, record, include), "time": time}
+    if entity == "Invoice" and len(parts) == 3:
+        record = company.get(entity, parts[1])
+        if record is None:
+            raise rules.not_found(entity, parts[1])
+        if parts[2] == "pdf" and method == "GET":
+            name = str(company.company_info.get("CompanyName", ""))
+            return Response(invoice_pdf(name, record), media_type="application/pdf")
+        if parts[2] == "send" and method == "POST":
+            return {"Invoice": render(company, entity, _send(company, record, query)), "time": time}
+    if method == "POST" and len(parts) == 1:
+        body = _decode(raw)
+        operation = query.get("operation", "")
+        if entity == "Invoice" and operation == "void":
+            saved = rules.void_invoice(company, body)
+        elif entity == "Invoice" and operation == "delete":
+            return {"Invoice": rules.delete_invoice(company, body), "time": time}
+        elif operation in ("", "update") and body.get("Id") and entity in _UPDATERS:
+            saved = _UPDATERS[entity](company, body)
+        elif operation == "" and entity in _CREATORS:
+            saved = _CREATORS[entity](company, body)
+        else:
+            raise Fault(
+                "500",
+                "Unsupported Operation",
+                f"Operation {operation or 'create'} is not supported for {entity}",
+                fault_type="ValidationFault",
+            )
+        return {entity: render(company, entity, saved, include), "time": time}
+    raise Fault("404", "Not Found", status=404)
+
+
+def _send(company: CompanyState, record: Json, query: Any) -> Json:
+    to = query.get("sendTo")
+    if to:
+        record["BillEmail"] = {"Address": to}
+    if not (record.get("BillEmail") or {}).get("Address"):
+        rules.required(record, "BillEmail")
+    record["EmailStatus"] = "EmailSent"
+    record["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": company.clock.stamp()}
+    company.emails_sent += 1
+    return company.touch("Invoice", record, "Emailed")
+
+
+def api_routes(stand_in: QuickBooksStandIn, webhooks: WebhookSender) -> list[BaseRoute]:
+    config = stand_in.config
+
+    async def api(request: Request) -> Response:
+        raw = await request.body()
+        realm_id = request.path_params["realm_id"]
+        path = request.path_params["rest"]
+        stand_in.requests.append(
+            RecordedRequest(
+                method=request.method,
+                path=f"/v3/company/{realm_id}/{path}",
+                query=dict(request.query_params),
+                authorization=request.headers.get("authorization", ""),
+                content_type=request.headers.get("content-type", ""),
+                body=raw,
+            )
+        )
+        stand_in.in_flight += 1
+        stand_in.max_in_flight_seen = max(stand_in.max_in_flight_seen, stand_in.in_flight)
+        try:
+            if stand_in.in_flight > config.max_concurrent or stand_in.over_rate_limit():
+                return throttle_response(stand_in.clock.stamp())
+            if config.hold is not None:
+                await config.hold.wait()
+            if config.latency:
+                await asyncio.sleep(config.latency)
+            return await _answer(request, realm_id, path, raw)
+        finally:
+            stand_in.in_flight -= 1
+
+    async def _answer(request: Request, realm_id: str, path: str, raw: bytes) -> Response:
+        fault = next((f for f in config.faults if f.matches(request.method, path)), None)
+        if fault is not None:
+            fault.times -= 1
+            if fault.times <= 0:
+                config.faults.remove(fault)
+            if fault.kind == "timeout":
+                raise httpx.ReadTimeout("stand-in: injected timeout")
+            if fault.kind == "throttle":
+                return throttle_response(stand_in.clock.stamp())
+            if fault.kind in ("500", "503"):
+                return Response(status_code=int(fault.kind), headers={"intuit_tid": intuit_tid()})
+        token = request.headers.get("authorization", "")
+        token_realm = stand_in.realm_for_access_token(token.removeprefix("Bearer ").strip())
+        epoch_ms = int(stand_in.clock.now().timestamp() * 1000)
+        if token_realm is None:
+            return gateway_401(epoch_ms)
+        company = stand_in.company(realm_id)
+        if company is None or token_realm != realm_id:
+            forbidden = Fault("100", "General Authentication Error", "Wrong realm",
+                              fault_type="AuthenticationFault", status=403)  # fmt: skip
+            return json_response(fault_body(forbidden, stand_in.clock.stamp()), status=403)
+        requestid = request.query_params.get("requestid")
+        if requestid and requestid in company.replays:
+            status, body = company.replays[requestid]
+            return json_response(body, status=status)
+        changes_before = len(company.changes)
+        try:
+            result = _operation(company, request, [p for p in path.split("/") if p], raw)
+            status = 200
+        except Fault as exc:
+            result, status = fault_body(exc, company.clock.stamp()), exc.status
+        if requestid and request.method == "POST":
+            company.replays[requestid] = (status, result)
+        webhooks.notify(realm_id, company.changes[changes_before:])
+        if fault is not None and fault.kind == "timeout_after_commit":
+            raise httpx.ReadTimeout("stand-in: injected timeout after the write was committed")
+        if isinstance(result, Response):
+            return result
+        return json_response(result, status=status)
+
+    return [Route("/v3/company/{realm_id}/{rest:path}", api, methods=["GET", "POST"], name="api")]

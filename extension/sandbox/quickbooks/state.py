@@ -1,0 +1,189 @@
+"""In-memory state of the QuickBooks stand-in: a movable clock, companies, tokens, knobs.
+
+One :class:`QuickBooksStandIn` per sandbox holds everything; tests reach it through
+``stand_in(sandbox)`` to move the clock, flip preferences, inject faults and read the requests
+that arrived (the "wire" a test asserts on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+__all__ = [
+    "Clock",
+    "StandInConfig",
+    "InjectedFault",
+    "RecordedRequest",
+    "Change",
+    "CompanyState",
+    "RefreshRecord",
+    "AccessRecord",
+    "CodeRecord",
+]
+
+Json = dict[str, Any]
+
+
+class Clock:
+    """Real time plus an offset the tests move forward; never sleeps."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, seconds: float) -> None:
+        self._offset += timedelta(seconds=seconds)
+
+    def stamp(self) -> str:
+        return self.now().isoformat(timespec="seconds")
+
+
+FaultKind = Literal["500", "503", "timeout", "timeout_after_commit", "throttle"]
+
+
+@dataclass(slots=True)
+class InjectedFault:
+    """Answer the next ``times`` matching requests with a failure instead of (or after) work."""
+
+    kind: FaultKind
+    method: str = ""
+    path_contains: str = ""
+    times: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        return (not self.method or self.method == method) and self.path_contains in path
+
+
+@dataclass(slots=True)
+class StandInConfig:
+    access_token_ttl: int = 3600
+    refresh_token_ttl: int = 8726400
+    # Intuit returns the same refresh token until it is about a day old, then a new one; the
+    # superseded one keeps working for a grace period (documented as 24 h).
+    rotation_period: float = 86400.0
+    stale_grace: float = 86400.0
+    code_ttl: int = 600
+    rate_limit_per_minute: int = 500
+    max_concurrent: int = 10
+    latency: float = 0.0
+    hold: asyncio.Event | None = None
+    faults: list[InjectedFault] = field(default_factory=list)
+    webhooks_enabled: bool = True
+    webhook_format: Literal["legacy", "cloudevents"] = "cloudevents"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    authorization: str
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    entity: str
+    entity_id: str
+    operation: str  # Create, Update, Delete, Void, Emailed
+    at: datetime
+
+
+@dataclass(slots=True)
+class RefreshRecord:
+    realm_id: str
+    grant_id: str
+    issued_at: datetime
+    expires_at: datetime
+    superseded_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class AccessRecord:
+    realm_id: str
+    grant_id: str
+    expires_at: datetime
+
+
+@dataclass(slots=True)
+class CodeRecord:
+    realm_id: str
+    redirect_uri: str
+    expires_at: datetime
+    grant_id: str
+    used: bool = False
+
+
+class CompanyState:
+    """One QuickBooks company (realm): its entities, preferences, numbering and history."""
+
+    def __init__(self, realm_id: str, clock: Clock) -> None:
+        self.realm_id = realm_id
+        self.clock = clock
+        self.entities: dict[str, dict[str, Json]] = {}
+        self.next_ids: dict[str, int] = {}
+        self.company_info: Json = {}
+        self.preferences: Json = {}
+        self.next_doc_number = 1001
+        self.changes: list[Change] = []
+        self.deleted: dict[tuple[str, str], datetime] = {}
+        self.replays: dict[str, tuple[int, Any]] = {}
+        self.emails_sent = 0
+
+    @property
+    def country(self) -> str:
+        return str(self.company_info.get("Country", "US"))
+
+    @property
+    def home_currency(self) -> str:
+        return str(self.preferences["CurrencyPrefs"]["HomeCurrency"]["value"])
+
+    def pref(self, section: str, key: str) -> Any:
+        return self.preferences.get(section, {}).get(key)
+
+    def set_pref(self, section: str, key: str, value: Any) -> None:
+        self.preferences.setdefault(section, {})[key] = value
+
+    def table(self, entity: str) -> dict[str, Json]:
+        return self.entities.setdefault(entity, {})
+
+    def new_id(self, entity: str) -> str:
+        value = self.next_ids.get(entity, 100)
+        self.next_ids[entity] = value + 1
+        return str(value)
+
+    def meta(self, created: str | None = None) -> Json:
+        now = self.clock.stamp()
+        return {"CreateTime": created or now, "LastUpdatedTime": now}
+
+    def add(self, entity: str, record: Json, *, operation: str = "Create") -> Json:
+        record.setdefault("Id", self.new_id(entity))
+        record.setdefault("SyncToken", "0")
+        record.setdefault("domain", "QBO")
+        record.setdefault("sparse", False)
+        record["MetaData"] = self.meta()
+        self.table(entity)[record["Id"]] = record
+        self.record_change(entity, record["Id"], operation)
+        return record
+
+    def touch(self, entity: str, record: Json, operation: str = "Update") -> Json:
+        record["SyncToken"] = str(int(record.get("SyncToken", "0")) + 1)
+        record["MetaData"] = self.meta(record.get("MetaData", {}).get("CreateTime"))
+        self.record_change(entity, record["Id"], operation)
+        return record
+
+    def record_change(self, entity: str, entity_id: str, operation: str) -> None:
+        self.changes.append(Change(entity, entity_id, operation, self.clock.now()))
+
+    def get(self, entity: str, entity_id: str) -> Json | None:
+        return self.table(entity).get(entity_id)
+
+    def snapshot(self, entity: str, entity_id: str) -> Json:
+        return copy.deepcopy(self.table(entity)[entity_id])

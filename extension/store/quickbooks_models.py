@@ -1,0 +1,68 @@
+"""QuickBooks tables: the company's one connection and the webhook events received.
+
+Tokens are Fernet ciphertext (``extension.security.crypto``), never plaintext.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extension.store.models import Base, utcnow
+
+__all__ = ["QuickBooksConnection", "QuickBooksWebhookEvent"]
+
+
+class QuickBooksConnection(Base):
+    """One per Pipedrive company: the QuickBooks company (realm) it invoices in."""
+
+    __tablename__ = "quickbooks_connections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("companies.id", ondelete="CASCADE"), unique=True
+    )
+    realm_id: Mapped[str] = mapped_column(String(32), index=True)
+    access_token_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    refresh_token_hard_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Bumped by every refresh, so a reader can tell that someone else refreshed meanwhile.
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    needs_reconnect: Mapped[bool] = mapped_column(Boolean, default=False)
+    connected_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    company_name: Mapped[str] = mapped_column(String(255), default="")
+    country: Mapped[str] = mapped_column(String(8), default="")
+    home_currency: Mapped[str] = mapped_column(String(8), default="")
+    multicurrency_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    custom_txn_numbers: Mapped[bool] = mapped_column(Boolean, default=False)
+    online_payments_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "us" (TAX/NON line codes, one transaction tax code) or "global" (a code on every line).
+    tax_model: Mapped[str] = mapped_column(String(16), default="us")
+    using_sales_tax: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class QuickBooksWebhookEvent(Base):
+    """One change notification, stored once however often Intuit delivers it."""
+
+    __tablename__ = "quickbooks_webhook_events"
+    __table_args__ = (UniqueConstraint("company_id", "dedup_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    dedup_key: Mapped[str] = mapped_column(String(255))
+    realm_id: Mapped[str] = mapped_column(String(32))
+    entity_name: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[str] = mapped_column(String(64), default="")
+    payload_format: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,115 @@
+"""Connecting a company: ticket, consent, callback, stored tokens, status, disconnect."""
+
+from __future__ import annotations
+
+import httpx
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from extension.invoicing.status import load_company_status
+from extension.quickbooks.connection import disconnect
+from extension.sandbox.quickbooks import QuickBooksStandIn
+from extension.sandbox.quickbooks.seed import GLOBAL_REALM_ID, US_REALM_ID
+from extension.services import Services
+from extension.store.models import AuditEvent
+from extension.store.quickbooks_models import QuickBooksConnection
+from extension.web.quickbooks import connect_url
+from tests.conftest import install_user
+from tests.quickbooks.conftest import ADMIN_ID, COMPANY_ID, REP_ID, connect_through_consent
+
+
+async def test_admin_connects_and_tokens_are_stored_encrypted(
+    client: httpx.AsyncClient,
+    services: Services,
+    db: async_sessionmaker[AsyncSession],
+    qbo: QuickBooksStandIn,
+) -> None:
+    await install_user(db, company_id=COMPANY_ID, user_id=ADMIN_ID, is_admin=True)
+    page = await connect_through_consent(client, services)
+    assert page.status_code == 200
+    heading = BeautifulSoup(page.text, "html.parser").find("h1")
+    assert heading is not None and heading.text == "Connected to Sandbox Company_US_1."
+    assert "<script>" not in page.text  # CSP: script comes from a file
+    assert qbo.token_requests == ["authorization_code"]
+    async with db() as session:
+        row = await session.scalar(select(QuickBooksConnection))
+        status = await load_company_status(session, COMPANY_ID)
+        audit = await session.scalar(select(AuditEvent.action))
+    assert row is not None and row.realm_id == US_REALM_ID
+    assert row.connected_by_user_id == ADMIN_ID
+    assert row.home_currency == "USD" and row.multicurrency_enabled and row.tax_model == "us"
+    assert row.refresh_token_expires_at is not None and row.refresh_token_hard_expires_at
+    access = services.cipher.decrypt(row.access_token_enc or "")
+    assert access.startswith("eyJ") and access not in (row.access_token_enc or "")
+    assert qbo.realm_for_access_token(access) == US_REALM_ID
+    assert status.quickbooks == "connected"
+    assert status.quickbooks_company_name == "Sandbox Company_US_1"
+    assert audit == "quickbooks.connected"
+
+
+async def test_connecting_the_uk_company_records_the_global_tax_model(
+    client: httpx.AsyncClient, services: Services, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await install_user(db, company_id=COMPANY_ID, user_id=ADMIN_ID, is_admin=True)
+    await connect_through_consent(client, services, realm_id=GLOBAL_REALM_ID)
+    async with db() as session:
+        row = await session.scalar(select(QuickBooksConnection))
+    assert row is not None and row.tax_model == "global" and row.home_currency == "GBP"
+
+
+async def test_a_non_admin_ticket_is_refused(
+    client: httpx.AsyncClient, services: Services, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await install_user(db, company_id=COMPANY_ID, user_id=REP_ID, is_admin=False)
+    response = await client.get(connect_url(services, COMPANY_ID, REP_ID))
+    assert response.status_code == 403
+    assert "Only an admin" in response.text
+
+
+async def test_a_forged_ticket_or_state_is_refused(
+    client: httpx.AsyncClient, services: Services, db: async_sessionmaker[AsyncSession]
+) -> None:
+    forged = await client.get("/quickbooks/connect?ticket=abc.def")
+    assert forged.status_code == 400
+    callback = await client.get(
+        "/quickbooks/callback", params={"code": "x", "state": "bad", "realmId": US_REALM_ID}
+    )
+    assert callback.status_code == 400
+    async with db() as session:
+        assert await session.scalar(select(QuickBooksConnection)) is None
+
+
+async def test_cancelled_consent_stores_nothing(
+    client: httpx.AsyncClient, services: Services, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await install_user(db, company_id=COMPANY_ID, user_id=ADMIN_ID, is_admin=True)
+    start = await client.get(connect_url(services, COMPANY_ID, ADMIN_ID))
+    consent = await client.get(start.headers["location"])
+    form = BeautifulSoup(consent.text, "html.parser").find("form")
+    assert form is not None
+    data = {str(i["name"]): str(i.get("value", "")) for i in form.find_all("input")}
+    data["decision"] = "cancel"
+    decided = await client.post(str(form["action"]), data=data)
+    page = await client.get(decided.headers["location"])
+    assert "was not connected" in page.text
+    async with db() as session:
+        assert await session.scalar(select(QuickBooksConnection)) is None
+
+
+async def test_disconnect_revokes_at_intuit_and_forgets_tokens(
+    services: Services,
+    db: async_sessionmaker[AsyncSession],
+    qbo: QuickBooksStandIn,
+    connected: int,
+) -> None:
+    async with db() as session:
+        row = await session.scalar(select(QuickBooksConnection))
+    assert row is not None
+    access = services.cipher.decrypt(row.access_token_enc or "")
+    await disconnect(services, connected, ADMIN_ID)
+    assert qbo.realm_for_access_token(access) is None  # the whole grant is revoked
+    async with db() as session:
+        assert await session.scalar(select(QuickBooksConnection)) is None
+        status = await load_company_status(session, connected)
+    assert status.quickbooks == "not_connected"

@@ -1,0 +1,136 @@
+"""The webhook receiver: signature first, both formats, each event stored once."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from extension.quickbooks.client import QuickBooksClient
+from extension.quickbooks.invoice_models import InvoiceDraft, InvoiceLineDraft
+from extension.sandbox.quickbooks import QuickBooksStandIn
+from extension.sandbox.quickbooks.seed import US_REALM_ID
+from extension.sandbox.quickbooks.webhooks_out import WebhookSender
+from extension.services import Services
+from extension.store.quickbooks_models import QuickBooksWebhookEvent
+
+URL = "/quickbooks/webhooks"
+CLOUD = [
+    {
+        "specversion": "1.0",
+        "id": "88cd52aa-33b6-4351-9aa4-47572edbd068",
+        "source": "intuit.dsnBgbseACLLRZNxo2dfc4evmEJdxde58xeeYcZliOU=",
+        "type": "qbo.invoice.voided.v1",
+        "time": "2025-09-10T21:31:25.179851517Z",
+        "intuitentityid": "99",
+        "intuitaccountid": US_REALM_ID,
+    }
+]
+LEGACY = {
+    "eventNotifications": [
+        {
+            "realmId": US_REALM_ID,
+            "dataChangeEvent": {
+                "entities": [
+                    {
+                        "name": "Invoice",
+                        "id": "130",
+                        "operation": "Void",
+                        "lastUpdated": "2025-09-08T20:52:31.657Z",
+                    },
+                    {
+                        "name": "Payment",
+                        "id": "7",
+                        "operation": "Create",
+                        "lastUpdated": "2025-09-08T20:52:31.657Z",
+                    },
+                ]
+            },
+        }
+    ]
+}
+
+
+def signed(services: Services, body: bytes) -> dict[str, str]:
+    key = str(services.settings.qbo_webhook_verifier_token).encode()
+    return {
+        "intuit-signature": base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+    }
+
+
+async def stored(db: async_sessionmaker[AsyncSession]) -> list[tuple[str, str, str, str]]:
+    async with db() as session:
+        rows = await session.execute(
+            select(
+                QuickBooksWebhookEvent.entity_name,
+                QuickBooksWebhookEvent.entity_id,
+                QuickBooksWebhookEvent.operation,
+                QuickBooksWebhookEvent.payload_format,
+            ).order_by(QuickBooksWebhookEvent.id)
+        )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_cloudevents_stored_once_whatever_the_content_type(
+    client: httpx.AsyncClient,
+    services: Services,
+    db: async_sessionmaker[AsyncSession],
+    connected: int,
+) -> None:
+    body = json.dumps(CLOUD).encode()
+    headers = {**signed(services, body), "content-type": "application/cloudevents+json"}
+    first = await client.post(URL, content=body, headers=headers)
+    again = await client.post(URL, content=body, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert await stored(db) == [("Invoice", "99", "Void", "cloudevents")]
+
+
+async def test_legacy_notifications_are_stored_once(
+    client: httpx.AsyncClient,
+    services: Services,
+    db: async_sessionmaker[AsyncSession],
+    connected: int,
+) -> None:
+    body = json.dumps(LEGACY).encode()
+    for _ in range(2):
+        response = await client.post(URL, content=body, headers=signed(services, body))
+        assert response.status_code == 200
+    assert await stored(db) == [
+        ("Invoice", "130", "Void", "legacy"),
+        ("Payment", "7", "Create", "legacy"),
+    ]
+
+
+async def test_a_bad_signature_is_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient,
+    services: Services,
+    db: async_sessionmaker[AsyncSession],
+    connected: int,
+) -> None:
+    body = json.dumps(CLOUD).encode()
+    tampered = body.replace(b'"99"', b'"98"')
+    response = await client.post(URL, content=tampered, headers=signed(services, body))
+    missing = await client.post(URL, content=body)
+    assert response.status_code == missing.status_code == 401
+    assert await stored(db) == []
+
+
+async def test_the_stand_in_notifies_the_app_after_a_change(
+    qb: QuickBooksClient,
+    qbo: QuickBooksStandIn,
+    qbo_webhooks: WebhookSender,
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    for fmt in ("cloudevents", "legacy"):
+        qbo.config.webhook_format = fmt  # type: ignore[assignment]
+        line = InvoiceLineDraft(item_id="1", amount=Decimal("100"))
+        invoice = await qb.create_invoice(InvoiceDraft(customer_id="2", lines=(line,)))
+        await qbo_webhooks.drain()
+        assert ("Invoice", invoice.id, "Create", fmt) in await stored(db)
+    assert {status for status, _ in qbo_webhooks.delivered} == {200}
