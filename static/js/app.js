@@ -180,6 +180,14 @@
     }
   });
 
+  // A link that opens another window (e.g. Intuit's consent) tells a part of the page, which
+  // then starts waiting. htmx's own `from:` trigger would cancel the link's navigation.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-announce]");
+    var target = link && document.querySelector(link.dataset.announceTo);
+    if (target && window.htmx) window.htmx.trigger(target, link.dataset.announce);
+  });
+
   // Unsafe actions ask through Pipedrive's own confirmation dialog (hx-confirm on the element).
   document.addEventListener("htmx:confirm", function (event) {
     var question = event.detail.question;

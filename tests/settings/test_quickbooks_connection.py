@@ -57,7 +57,7 @@ async def test_waiting_card_polls_until_connected_then_shows_the_company(
     )
     card = BeautifulSoup(waiting.text, "html.parser").select_one("#qbo-connection")
     # A start time in the future is not a wait in progress; a current one is.
-    assert card["hx-trigger"] == "click from:#qbo-connect-link"
+    assert card["hx-trigger"] == "app:connect-started"
     now = BeautifulSoup(
         (
             await client.get(
@@ -78,7 +78,7 @@ async def test_waiting_card_polls_until_connected_then_shows_the_company(
         headers=_headers(services, ADMIN),
     )
     soup = BeautifulSoup(done.text, "html.parser").select_one("#qbo-connection")
-    assert soup["hx-trigger"] == "click from:#qbo-connect-link"  # polling stopped
+    assert soup["hx-trigger"] == "app:connect-started"  # polling stopped
     text = soup.get_text(" ", strip=True)
     assert "Connected to" in text and "Ada Admin" in text and "Home currency USD" in text
     assert soup.select_one("button[hx-confirm]") is not None
