@@ -239,3 +239,11 @@ async def install_user(
         )
         session.add(installation)
     return installation
+
+
+def session_headers(services: Services, *, company_id: int, user_id: int) -> dict[str, str]:
+    """What our framed pages send on every htmx call: the session token and HX-Request."""
+    from extension.security.session import SESSION_HEADER, AppSession
+
+    token = services.session_signer.issue(AppSession(company_id=company_id, user_id=user_id))
+    return {SESSION_HEADER: token, "HX-Request": "true"}

@@ -109,6 +109,12 @@ def parse_settings_form(
     def current_value(name: str) -> str:
         return str(getattr(current, name))
 
+    def checkbox(name: str) -> bool:
+        # An unticked box sends nothing; the form carries a hidden marker for each box.
+        if f"{name}_present" not in form:
+            return bool(getattr(current, name))
+        return form.get(name) == "on"
+
     user_roles = dict(current.user_roles)
     for user_id in role_user_ids:
         submitted = form.get(f"role_{user_id}")
@@ -125,16 +131,11 @@ def parse_settings_form(
         map_email=text("map_email"),
         map_tax_id=text("map_tax_id"),
         due_days=text("due_days"),
-        # Checkboxes send nothing when unticked; the form carries a hidden marker for each.
-        default_taxable=form.get("default_taxable") == "on"
-        if "default_taxable_present" in form
-        else current.default_taxable,
+        default_taxable=checkbox("default_taxable"),
         default_tax_code_id=text("default_tax_code_id"),
         default_income_account_id=text("default_income_account_id"),
         default_terms_id=text("default_terms_id"),
-        update_customer_default=form.get("update_customer_default") == "on"
-        if "update_customer_default_present" in form
-        else current.update_customer_default,
+        update_customer_default=checkbox("update_customer_default"),
         default_role=text("default_role"),
         user_roles=user_roles,
     )

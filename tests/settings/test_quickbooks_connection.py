@@ -10,18 +10,16 @@ from sqlalchemy import select
 
 from extension.invoicing.reference_lists import load_quickbooks_lists
 from extension.quickbooks.connection import load_connection
-from extension.security.session import SESSION_HEADER, AppSession
 from extension.services import Services
 from extension.store.models import AuditEvent
-from tests.conftest import install_user
+from tests.conftest import install_user, session_headers
 from tests.quickbooks.conftest import connect_through_consent
 
 COMPANY, ADMIN, REP = 7001, 11, 12
 
 
 def _headers(services: Services, user_id: int) -> dict[str, str]:
-    token = services.session_signer.issue(AppSession(company_id=COMPANY, user_id=user_id))
-    return {SESSION_HEADER: token, "HX-Request": "true"}
+    return session_headers(services, company_id=COMPANY, user_id=user_id)
 
 
 async def _installed(db) -> None:  # type: ignore[no-untyped-def]

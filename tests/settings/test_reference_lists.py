@@ -7,15 +7,14 @@ from bs4 import BeautifulSoup
 
 from extension.invoicing.reference_lists import load_pipedrive_fields
 from extension.sandbox.pipedrive.data import VAT_NUMBER_KEY
-from extension.security.session import SESSION_HEADER, AppSession
 from extension.services import Services
 from extension.store.settings_models import CompanySettings
+from tests.conftest import session_headers
 from tests.pipedrive.helpers import ADMIN_ID, COMPANY_ID, ConsentFlow, record
 
 
 def _headers(services: Services, user_id: int = ADMIN_ID) -> dict[str, str]:
-    token = services.session_signer.issue(AppSession(company_id=COMPANY_ID, user_id=user_id))
-    return {SESSION_HEADER: token, "HX-Request": "true"}
+    return session_headers(services, company_id=COMPANY_ID, user_id=user_id)
 
 
 async def test_custom_field_fetched_by_name_can_be_mapped(

@@ -9,18 +9,16 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from extension.invoicing.reference_lists import Choice, QuickBooksLists, store_quickbooks_lists
-from extension.security.session import SESSION_HEADER, AppSession
 from extension.services import Services
 from extension.store.models import AuditEvent
 from extension.store.settings_models import CompanySettings, UserRole
-from tests.conftest import install_user
+from tests.conftest import install_user, session_headers
 
 COMPANY, ADMIN, REP = 801, 1, 2
 
 
 def _headers(services: Services, user_id: int) -> dict[str, str]:
-    token = services.session_signer.issue(AppSession(company_id=COMPANY, user_id=user_id))
-    return {SESSION_HEADER: token, "HX-Request": "true"}
+    return session_headers(services, company_id=COMPANY, user_id=user_id)
 
 
 async def _setup(db) -> None:  # type: ignore[no-untyped-def]
