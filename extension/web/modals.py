@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from extension.invoicing.deals import DealUnavailable, load_visible_deal
 from extension.invoicing.status import load_company_status
 from extension.services import get_services
 from extension.web.iframe import open_iframe, require_session
@@ -30,14 +31,17 @@ async def _shell(request: Request, template: str) -> Response:
 async def _content(request: Request, template: str) -> Response:
     app_session = require_session(request)
     services = get_services(request)
+    deal_id = request.path_params["deal_id"]
+    context: dict[str, object] = {"deal_id": deal_id}
+    try:
+        context["deal"] = await load_visible_deal(
+            services, app_session.company_id, app_session.user_id, deal_id
+        )
+    except DealUnavailable as exc:
+        context["unavailable"] = exc
     async with services.sessionmaker() as session:
-        status = await load_company_status(session, app_session.company_id)
-    return services.templates.TemplateResponse(
-        request,
-        template,
-        {"status": status, "deal_id": request.path_params["deal_id"]},
-        block_name="content",
-    )
+        context["status"] = await load_company_status(session, app_session.company_id)
+    return services.templates.TemplateResponse(request, template, context, block_name="content")
 
 
 async def create_invoice(request: Request) -> Response:

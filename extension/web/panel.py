@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from extension.htmx import vary_on_htmx
+from extension.invoicing.deals import DealUnavailable, load_visible_deal
 from extension.invoicing.status import load_company_status
 from extension.services import get_services
 from extension.web.iframe import open_iframe, require_session
@@ -37,15 +37,17 @@ async def deal_panel_content(request: Request) -> Response:
     app_session = require_session(request)
     deal_id = request.path_params["deal_id"]
     services = get_services(request)
+    context: dict[str, object] = {"deal_id": deal_id}
+    try:
+        context["deal"] = await load_visible_deal(
+            services, app_session.company_id, app_session.user_id, deal_id
+        )
+    except DealUnavailable as exc:
+        context["unavailable"] = exc
     async with services.sessionmaker() as session:
-        status = await load_company_status(session, app_session.company_id)
-    if deal_id <= 0:
-        raise HTTPException(404, "No such deal")
+        context["status"] = await load_company_status(session, app_session.company_id)
     response = services.templates.TemplateResponse(
-        request,
-        "panel.html",
-        {"status": status, "deal_id": deal_id, "app_session": app_session},
-        block_name="content",
+        request, "panel.html", context, block_name="content"
     )
     return vary_on_htmx(response)
 

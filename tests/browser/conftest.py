@@ -21,9 +21,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from extension.app import create_app
 from extension.settings import Settings
-from extension.store.db import create_engine, create_sessionmaker
 from extension.store.migrate import upgrade
-from tests.conftest import TEST_ENV, install_user, run_sync
+from tests.conftest import TEST_ENV
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -40,24 +39,6 @@ def _free_port() -> int:
 class LiveServer:
     base_url: str
     settings: Settings
-
-    def install(self, *, company_id: int, user_id: int, is_admin: bool, name: str = "") -> None:
-        """Insert an installation straight into the database (install flows have own tests)."""
-
-        async def run() -> None:
-            engine = create_engine(self.settings.database_url)
-            try:
-                await install_user(
-                    create_sessionmaker(engine),
-                    company_id=company_id,
-                    user_id=user_id,
-                    is_admin=is_admin,
-                    name=name or f"User {user_id}",
-                )
-            finally:
-                await engine.dispose()
-
-        run_sync(run())
 
 
 @pytest.fixture
@@ -106,6 +87,14 @@ def page(browser: Browser) -> Iterator[Page]:
     yield tab
     context.close()
     assert errors == [], f"uncaught script errors: {errors}"
+
+
+def install_through_pipedrive(page: Page, base_url: str, user: str) -> None:
+    """What a user does: Install app in the host, Allow on Pipedrive's consent page."""
+    page.goto(f"{base_url}/sandbox/deals/101?user={user}")
+    page.get_by_role("button", name="Install app").click()
+    page.get_by_role("button", name="Allow and install").click()
+    page.wait_for_url("**/sandbox/settings?**")
 
 
 def screenshot(page: Page, name: str) -> Path:

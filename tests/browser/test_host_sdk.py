@@ -5,13 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from extension.sandbox.seed import COMPANY_ID, USERS
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, install_through_pipedrive, screenshot
 
 pytestmark = pytest.mark.browser
-
-ADMIN = USERS[0]
-REP = USERS[1]
 
 
 def _commands(page: Page, kind: str) -> list[str]:
@@ -23,7 +19,7 @@ def _commands(page: Page, kind: str) -> list[str]:
 def test_panel_initializes_resizes_and_round_trips_a_custom_modal(
     live_server: LiveServer, page: Page
 ) -> None:
-    live_server.install(company_id=COMPANY_ID, user_id=ADMIN.id, is_admin=True)
+    install_through_pipedrive(page, live_server.base_url, "admin")
     page.goto(f"{live_server.base_url}/sandbox/deals/101?user=admin")
 
     panel_frame = page.locator("iframe[data-kind=panel]")
@@ -72,7 +68,7 @@ def test_theme_toggle_reaches_the_panel_and_rep_without_install_sees_prompt(
 
 
 def test_collapsing_the_panel_sends_visibility(live_server: LiveServer, page: Page) -> None:
-    live_server.install(company_id=COMPANY_ID, user_id=ADMIN.id, is_admin=True)
+    install_through_pipedrive(page, live_server.base_url, "admin")
     page.goto(f"{live_server.base_url}/sandbox/deals/101?user=admin")
     panel = page.frame_locator("iframe[data-kind=panel]")
     expect(panel.locator("body")).to_have_attribute("data-sdk-state", "initialized")
@@ -92,7 +88,7 @@ def test_an_iframe_that_does_not_initialize_in_time_is_removed(
 
 
 def test_session_renews_through_get_signed_token(live_server: LiveServer, page: Page) -> None:
-    live_server.install(company_id=COMPANY_ID, user_id=ADMIN.id, is_admin=True)
+    install_through_pipedrive(page, live_server.base_url, "admin")
     page.goto(f"{live_server.base_url}/sandbox/deals/101?user=admin")
     expect(page.locator("iframe[data-kind=panel]")).to_have_attribute("data-initialized", "true")
     frame = page.frame(url=lambda url: "/panel/deal" in url)
@@ -110,10 +106,20 @@ def test_session_renews_through_get_signed_token(live_server: LiveServer, page: 
 
 
 def test_panel_sends_the_user_to_app_settings(live_server: LiveServer, page: Page) -> None:
-    live_server.install(company_id=COMPANY_ID, user_id=ADMIN.id, is_admin=True)
+    install_through_pipedrive(page, live_server.base_url, "admin")
     page.goto(f"{live_server.base_url}/sandbox/deals/101?user=admin")
     panel = page.frame_locator("iframe[data-kind=panel]")
     panel.get_by_role("button", name="Open app settings").click()
     page.wait_for_url("**/sandbox/settings?**")
     settings = page.frame_locator("iframe[data-kind=settings]")
     expect(settings.get_by_role("heading", name="QuickBooks connection")).to_be_visible()
+
+
+def test_a_deal_hidden_from_the_rep_shows_nothing_but_why(
+    live_server: LiveServer, page: Page
+) -> None:
+    install_through_pipedrive(page, live_server.base_url, "rep")
+    page.goto(f"{live_server.base_url}/sandbox/deals/104?user=rep")
+    panel = page.frame_locator("iframe[data-kind=panel]")
+    expect(panel.get_by_text("This deal is not available to you in Pipedrive.")).to_be_visible()
+    expect(panel.get_by_role("button", name="+ Invoice")).to_have_count(0)

@@ -6,22 +6,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from extension.sandbox.pipedrive.data import VAT_NUMBER_KEY
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, install_through_pipedrive, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _install(page: Page, base_url: str, user: str) -> None:
-    page.goto(f"{base_url}/sandbox/deals/101?user={user}")
-    page.get_by_role("button", name="Install app").click()
-    page.get_by_role("button", name="Allow and install").click()
-    page.wait_for_url("**/sandbox/settings?**")
 
 
 def test_admin_installs_maps_a_custom_field_and_rep_reads_it(
     live_server: LiveServer, page: Page
 ) -> None:
-    _install(page, live_server.base_url, "admin")
+    install_through_pipedrive(page, live_server.base_url, "admin")
     settings = page.frame_locator("iframe[data-kind=settings]")
     expect(settings.get_by_role("heading", name="QuickBooks connection")).to_be_visible()
 
@@ -73,7 +66,7 @@ def test_admin_installs_maps_a_custom_field_and_rep_reads_it(
 
     # The sales rep installs too, and sees the same settings without being able to change them.
     page.goto(f"{live_server.base_url}/sandbox/deals/101?user=rep")
-    _install(page, live_server.base_url, "rep")
+    install_through_pipedrive(page, live_server.base_url, "rep")
     settings = page.frame_locator("iframe[data-kind=settings]")
     expect(settings.get_by_label("Customer tax ID")).to_have_value(f"organization:{VAT_NUMBER_KEY}")
     expect(settings.get_by_label("Customer tax ID")).to_be_disabled()

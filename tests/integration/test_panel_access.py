@@ -124,8 +124,6 @@ async def test_fragment_requires_session_header(
     assert ok.headers["Vary"] == "HX-Request"
     fragment = BeautifulSoup(ok.text, "html.parser")
     assert fragment.find("html") is None  # a fragment, not a page
-    assert fragment.select_one("[data-sdk-open-modal=create-invoice]") is not None
-    assert "QuickBooks is not connected" in fragment.get_text()
 
 
 async def test_expired_session_asks_the_page_to_renew(
@@ -169,3 +167,52 @@ async def test_session_renewal_with_fresh_pipedrive_token(
         },
     )
     assert not_installed.status_code == 401
+
+
+async def test_panel_shows_a_deal_only_if_pipedrive_shows_it_to_that_user(
+    client: httpx.AsyncClient, services
+) -> None:
+    from tests.conftest import session_headers
+    from tests.pipedrive.helpers import ADMIN_ID, COMPANY_ID, REP_ID, ConsentFlow
+
+    flow = ConsentFlow(client)
+    await flow.install(user_id=ADMIN_ID)
+    await flow.install(user_id=REP_ID)
+
+    def fragment(response: httpx.Response) -> BeautifulSoup:
+        assert response.status_code == 200
+        return BeautifulSoup(response.text, "html.parser")
+
+    rep = session_headers(services, company_id=COMPANY_ID, user_id=REP_ID)
+    admin = session_headers(services, company_id=COMPANY_ID, user_id=ADMIN_ID)
+    visible = fragment(await client.get("/panel/deal/101/content", headers=rep))
+    assert visible.select_one("[data-sdk-open-modal=create-invoice]") is not None
+    assert "QuickBooks is not connected" in visible.get_text()
+
+    # Deal 104 is hidden from the rep in Pipedrive: no toolbar, no data, just why.
+    hidden = fragment(await client.get("/panel/deal/104/content", headers=rep))
+    assert hidden.select_one("[data-unavailable=hidden]") is not None
+    assert hidden.select_one("[data-sdk-open-modal]") is None
+    for path in ("/modals/create-invoice/104/content", "/modals/all-invoices/104/content"):
+        assert fragment(await client.get(path, headers=rep)).select_one("[data-unavailable=hidden]")
+    assert fragment(await client.get("/panel/deal/104/content", headers=admin)).select_one(
+        "[data-sdk-open-modal=create-invoice]"
+    )
+    missing = fragment(await client.get("/panel/deal/999999/content", headers=admin))
+    assert missing.select_one("[data-unavailable=hidden]") is not None
+
+
+async def test_user_without_tokens_is_asked_to_authorize_again(
+    client: httpx.AsyncClient, services, db
+) -> None:
+    from tests.conftest import session_headers
+
+    await install_user(db, company_id=COMPANY, user_id=ADMIN, is_admin=True)  # no tokens stored
+    response = await client.get(
+        "/panel/deal/7/content",
+        headers=session_headers(services, company_id=COMPANY, user_id=ADMIN),
+    )
+    notice = BeautifulSoup(response.text, "html.parser").select_one(
+        "[data-unavailable=reauthorize]"
+    )
+    assert notice is not None and notice.select_one("a")["href"].endswith("/pipedrive/install")
