@@ -129,6 +129,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             try:
                 yield state
             finally:
+                if sandbox is not None:
+                    await sandbox.aclose()
                 await app_http.aclose()
                 await engine.dispose()
 

@@ -9,6 +9,7 @@ Their state lives in memory for the life of the process.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ class Sandbox:
         self.manifest = manifest
         self.templates = create_templates()
         self._app_http: httpx.AsyncClient | None = None
+        self._shutdown: list[Callable[[], Awaitable[None]]] = []
         self.asgi = Starlette(
             routes=[
                 *host.routes(self),
@@ -39,6 +41,16 @@ class Sandbox:
 
     def attach(self, *, app_http: httpx.AsyncClient) -> None:
         self._app_http = app_http
+
+    def on_shutdown(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` when the app stops, before its database and clients close."""
+        self._shutdown.append(callback)
+
+    async def aclose(self) -> None:
+        """Finish background work (e.g. webhook deliveries) and detach from the app."""
+        for callback in self._shutdown:
+            await callback()
+        self._app_http = None
 
     @property
     def app_http(self) -> httpx.AsyncClient:

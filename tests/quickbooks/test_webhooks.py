@@ -134,3 +134,22 @@ async def test_the_stand_in_notifies_the_app_after_a_change(
         await qbo_webhooks.drain()
         assert ("Invoice", invoice.id, "Create", fmt) in await stored(db)
     assert {status for status, _ in qbo_webhooks.delivered} == {200}
+
+
+async def test_app_shutdown_waits_for_webhook_deliveries_in_flight(settings) -> None:  # type: ignore[no-untyped-def]
+    """A delivery still running when the app stops finishes first, so it never writes to a
+    database (or event loop) that is already gone."""
+    from datetime import UTC, datetime
+
+    from extension.app import create_app
+    from extension.sandbox.quickbooks import webhook_sender
+    from extension.sandbox.quickbooks.state import Change
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app) as state:
+        sandbox = state["services"].sandbox
+        assert sandbox is not None
+        sender = webhook_sender(sandbox)
+        sender.notify(US_REALM_ID, [Change("Invoice", "1", "Create", datetime.now(UTC))])
+        assert sender.delivered == []  # still in flight when shutdown begins
+    assert [status for status, _ in sender.delivered] == [200]

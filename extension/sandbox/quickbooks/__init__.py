@@ -40,7 +40,10 @@ def _owned(sandbox: Sandbox) -> tuple[QuickBooksStandIn, WebhookSender]:
             client_secret=str(settings.qbo_client_secret),
             verifier_token=str(settings.qbo_webhook_verifier_token),
         )
-        _stand_ins[sandbox] = (owner, WebhookSender(sandbox, owner))
+        sender = WebhookSender(sandbox, owner)
+        # Deliveries still in flight finish before the app shuts its database down.
+        sandbox.on_shutdown(sender.drain)
+        _stand_ins[sandbox] = (owner, sender)
     return _stand_ins[sandbox]
 
 
