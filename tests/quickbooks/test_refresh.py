@@ -27,6 +27,12 @@ async def _row(db: async_sessionmaker[AsyncSession]) -> QuickBooksConnection:
     return row
 
 
+def _expire_with_strict_rotation(qbo: QuickBooksStandIn) -> None:
+    qbo.config.rotation_period = 0  # every refresh rotates: a lost token would show
+    qbo.config.stale_grace = 0
+    qbo.clock.advance(3601)  # Intuit now refuses the stored access token (401)
+
+
 async def test_twenty_calls_on_an_expired_token_refresh_once(
     services: Services,
     db: async_sessionmaker[AsyncSession],
@@ -34,9 +40,7 @@ async def test_twenty_calls_on_an_expired_token_refresh_once(
     connected: int,
     sleeps: SleepRecorder,
 ) -> None:
-    qbo.config.rotation_period = 0  # every refresh rotates: a lost token would show
-    qbo.config.stale_grace = 0
-    qbo.clock.advance(3601)  # Intuit now refuses the stored access token (401)
+    _expire_with_strict_rotation(qbo)
     before = await _row(db)
     client = await client_for_company(services, connected, sleep=sleeps)
     results = await asyncio.gather(*(client.get_preferences() for _ in range(20)))
@@ -67,9 +71,7 @@ async def test_two_engines_refresh_once(
     sleeps: SleepRecorder,
 ) -> None:
     """Two engines stand for two app processes: only the database lock keeps them apart."""
-    qbo.config.rotation_period = 0
-    qbo.config.stale_grace = 0
-    qbo.clock.advance(3601)
+    _expire_with_strict_rotation(qbo)
     other_engine = create_engine(services.settings.database_url)
     other = dataclasses.replace(
         services, engine=other_engine, sessionmaker=create_sessionmaker(other_engine)
