@@ -17,6 +17,7 @@ from extension.quickbooks.models import (
     parse_date,
     text,
 )
+from extension.quickbooks.wire import MONEY_PLACES
 
 __all__ = [
     "InvoiceLine",
@@ -143,7 +144,8 @@ class InvoiceLineDraft:
             detail["ServiceDate"] = self.service_date.isoformat()
         line: Json = {
             "DetailType": "SalesItemLineDetail",
-            "Amount": self.amount,
+            # Amounts in cents; UnitPrice keeps the item's own precision (sent as given).
+            "Amount": self.amount.quantize(MONEY_PLACES),
             "SalesItemLineDetail": detail,
         }
         if self.description:

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from extension.app import create_app
 from extension.settings import Settings
 from extension.store.migrate import upgrade
-from tests.conftest import TEST_ENV
+from tests.support import TEST_ENV
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

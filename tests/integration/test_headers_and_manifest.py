@@ -7,7 +7,7 @@ import json
 import httpx
 
 from extension.manifest import MANIFEST_PATH, load_manifest
-from tests.conftest import PipedriveFrames, install_user
+from tests.support import PipedriveFrames, install_user
 
 
 async def test_security_headers_allow_framing_only_by_pipedrive(
@@ -27,7 +27,7 @@ async def test_security_headers_allow_framing_only_by_pipedrive(
 
 async def test_outside_sandbox_only_pipedrive_may_frame(database_url: str) -> None:
     from extension.app import create_app
-    from tests.conftest import make_settings
+    from tests.support import make_settings
 
     settings = make_settings(
         database_url,

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 
 from extension.security.iframe_jwt import sign_iframe_token
 from extension.security.session import SESSION_HEADER
-from tests.conftest import PipedriveFrames, install_user
+from tests.support import PipedriveFrames, install_user
 
 COMPANY, ADMIN, REP = 5001, 61, 62
 SURFACES = ["/panel/deal", "/modals/create-invoice", "/modals/all-invoices", "/settings/"]
@@ -172,8 +172,7 @@ async def test_session_renewal_with_fresh_pipedrive_token(
 async def test_panel_shows_a_deal_only_if_pipedrive_shows_it_to_that_user(
     client: httpx.AsyncClient, services
 ) -> None:
-    from tests.conftest import session_headers
-    from tests.pipedrive.helpers import ADMIN_ID, COMPANY_ID, REP_ID, ConsentFlow
+    from tests.support import ADMIN_ID, COMPANY_ID, REP_ID, ConsentFlow, session_headers
 
     flow = ConsentFlow(client)
     await flow.install(user_id=ADMIN_ID)
@@ -205,7 +204,7 @@ async def test_panel_shows_a_deal_only_if_pipedrive_shows_it_to_that_user(
 async def test_user_without_tokens_is_asked_to_authorize_again(
     client: httpx.AsyncClient, services, db
 ) -> None:
-    from tests.conftest import session_headers
+    from tests.support import session_headers
 
     await install_user(db, company_id=COMPANY, user_id=ADMIN, is_admin=True)  # no tokens stored
     response = await client.get(

@@ -8,6 +8,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from extension.accounts.pipedrive_access import client_for_user
 from extension.pipedrive.client import PipedriveClient
 from extension.pipedrive.errors import (
     PipedriveForbidden,
@@ -15,10 +16,9 @@ from extension.pipedrive.errors import (
     PipedriveRateLimited,
     PipedriveUnavailable,
 )
-from extension.pipedrive.tokens import client_for_user
 from extension.sandbox.pipedrive.data import PO_NUMBER_KEY, VAT_NUMBER_KEY
 from extension.services import Services
-from tests.pipedrive.helpers import ADMIN_ID, COMPANY_ID, REP_ID, ConsentFlow, pipedrive, record
+from tests.support import ADMIN_ID, COMPANY_ID, REP_ID, ConsentFlow, pipedrive, record
 
 
 class FakeClock:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from extension.services import Services
 from extension.store.models import AuditEvent, Company, Installation
-from tests.pipedrive.helpers import (
+from tests.support import (
     ADMIN_ID,
     API,
     BASIC,

@@ -10,17 +10,17 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from extension.accounts.pipedrive_access import client_for_user
 from extension.pipedrive.errors import ReauthorizationNeeded
-from extension.pipedrive.tokens import client_for_user
 from extension.services import Services
 from extension.store.models import AuditEvent, Installation
-from tests.conftest import PipedriveFrames
-from tests.pipedrive.helpers import (
+from tests.support import (
     ADMIN_ID,
     BASIC,
     COMPANY_ID,
     REP_ID,
     ConsentFlow,
+    PipedriveFrames,
     form_of,
     pipedrive,
     record,

@@ -18,7 +18,7 @@ from extension.quickbooks.invoice_models import Invoice, InvoiceDraft, InvoiceLi
 from extension.sandbox.quickbooks import QuickBooksStandIn
 from extension.sandbox.quickbooks.seed import US_REALM_ID
 from extension.sandbox.quickbooks.state import InjectedFault
-from tests.quickbooks.conftest import SleepRecorder
+from tests.support import SleepRecorder
 
 DRAFT = InvoiceDraft(customer_id="2", lines=(InvoiceLineDraft(item_id="2", amount=Decimal("75")),))
 

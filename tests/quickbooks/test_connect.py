@@ -7,16 +7,15 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from extension.accounts.quickbooks_connection import disconnect
 from extension.invoicing.status import load_company_status
-from extension.quickbooks.connection import disconnect
 from extension.sandbox.quickbooks import QuickBooksStandIn
 from extension.sandbox.quickbooks.seed import GLOBAL_REALM_ID, US_REALM_ID
 from extension.services import Services
 from extension.store.models import AuditEvent
 from extension.store.quickbooks_models import QuickBooksConnection
-from extension.web.quickbooks import connect_url
-from tests.conftest import install_user
 from tests.quickbooks.conftest import ADMIN_ID, COMPANY_ID, REP_ID, connect_through_consent
+from tests.support import connect_ticket, install_user
 
 
 async def test_admin_connects_and_tokens_are_stored_encrypted(
@@ -62,15 +61,17 @@ async def test_a_non_admin_ticket_is_refused(
     client: httpx.AsyncClient, services: Services, db: async_sessionmaker[AsyncSession]
 ) -> None:
     await install_user(db, company_id=COMPANY_ID, user_id=REP_ID, is_admin=False)
-    response = await client.get(connect_url(services, COMPANY_ID, REP_ID))
+    response = await connect_ticket(client, services, company_id=COMPANY_ID, user_id=REP_ID)
     assert response.status_code == 403
-    assert "Only an admin" in response.text
+    fragment = BeautifulSoup(response.text, "html.parser")
+    assert fragment.select_one("[data-error=forbidden]") is not None
+    assert "Only a Pipedrive admin" in fragment.get_text()
 
 
 async def test_a_forged_ticket_or_state_is_refused(
     client: httpx.AsyncClient, services: Services, db: async_sessionmaker[AsyncSession]
 ) -> None:
-    forged = await client.get("/quickbooks/connect?ticket=abc.def")
+    forged = await client.post("/quickbooks/connect", data={"ticket": "abc.def"})
     assert forged.status_code == 400
     callback = await client.get(
         "/quickbooks/callback", params={"code": "x", "state": "bad", "realmId": US_REALM_ID}
@@ -84,7 +85,8 @@ async def test_cancelled_consent_stores_nothing(
     client: httpx.AsyncClient, services: Services, db: async_sessionmaker[AsyncSession]
 ) -> None:
     await install_user(db, company_id=COMPANY_ID, user_id=ADMIN_ID, is_admin=True)
-    start = await client.get(connect_url(services, COMPANY_ID, ADMIN_ID))
+    ticket = await connect_ticket(client, services, company_id=COMPANY_ID, user_id=ADMIN_ID)
+    start = await client.post("/quickbooks/connect", data={"ticket": ticket.json()["ticket"]})
     consent = await client.get(start.headers["location"])
     form = BeautifulSoup(consent.text, "html.parser").find("form")
     assert form is not None

@@ -9,11 +9,11 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from extension.invoicing.reference_lists import load_quickbooks_lists
-from extension.quickbooks.connection import load_connection
 from extension.services import Services
 from extension.store.models import AuditEvent
-from tests.conftest import install_user, session_headers
+from extension.store.quickbooks_connections import load_connection
 from tests.quickbooks.conftest import connect_through_consent
+from tests.support import install_user, session_headers
 
 COMPANY, ADMIN, REP = 7001, 11, 12
 

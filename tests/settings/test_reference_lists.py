@@ -9,8 +9,7 @@ from extension.invoicing.reference_lists import load_pipedrive_fields
 from extension.sandbox.pipedrive.data import VAT_NUMBER_KEY
 from extension.services import Services
 from extension.store.settings_models import CompanySettings
-from tests.conftest import session_headers
-from tests.pipedrive.helpers import ADMIN_ID, COMPANY_ID, ConsentFlow, record
+from tests.support import ADMIN_ID, COMPANY_ID, ConsentFlow, record, session_headers
 
 
 def _headers(services: Services, user_id: int = ADMIN_ID) -> dict[str, str]:

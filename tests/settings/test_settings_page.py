@@ -12,7 +12,7 @@ from extension.invoicing.reference_lists import Choice, QuickBooksLists, store_q
 from extension.services import Services
 from extension.store.models import AuditEvent
 from extension.store.settings_models import CompanySettings, UserRole
-from tests.conftest import install_user, session_headers
+from tests.support import install_user, session_headers
 
 COMPANY, ADMIN, REP = 801, 1, 2
 
