@@ -14,11 +14,13 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Secret
+
+from extension.security.crypto import parse_encryption_keys
 
 __all__ = ["Settings", "SettingsError", "SANDBOX_PREFIX"]
 
@@ -71,6 +73,8 @@ class Settings:
     qbo_token_url: str
     qbo_revoke_url: str
     sandbox: bool
+    # PIPEDRIVE_MODAL_<MANIFEST ID>_ID → the custom modal's ID from Developer Hub.
+    pipedrive_modal_ids: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def sandbox_base_url(self) -> str:
@@ -115,6 +119,13 @@ class Settings:
         if len(secret_key) < 32:
             raise SettingsError("SECRET_KEY must be at least 32 characters long")
         encryption_key = get("ENCRYPTION_KEY")
+        if encryption_key:
+            try:
+                parse_encryption_keys(encryption_key)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"ENCRYPTION_KEY: {exc} (comma-separated Fernet keys, newest first)"
+                ) from None
 
         sandbox_url = base_url + SANDBOX_PREFIX
         local_qbo = sandbox_url + "/quickbooks"
@@ -161,6 +172,11 @@ class Settings:
                 local_qbo + "/oauth2/v1/tokens/revoke",
             ),
             sandbox=sandbox,
+            pipedrive_modal_ids={
+                name: value.strip()
+                for name, value in env.items()
+                if name.startswith("PIPEDRIVE_MODAL_") and name.endswith("_ID") and value.strip()
+            },
         )
 
 

@@ -46,6 +46,8 @@ class DealContentContext:
     deal_id: int
     deal: Deal
     status: CompanyStatus
+    # Manifest modal id → the action_id open_modal sends for it.
+    modal_actions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

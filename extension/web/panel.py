@@ -9,12 +9,17 @@ from starlette.routing import Mount, Route
 from extension.accounts.permissions import Action, require
 from extension.invoicing.deals import load_visible_deal
 from extension.invoicing.status import company_status
-from extension.services import get_services
+from extension.manifest import load_manifest
+from extension.services import Services, get_services
 from extension.web.contexts import DealContentContext, ShellContext
 from extension.web.iframe import first_id, open_iframe, require_user
 from extension.web.rendering import render
 
 __all__ = ["routes"]
+
+
+def _modal_actions(services: Services) -> dict[str, str]:
+    return load_manifest().modal_action_ids(services.settings.pipedrive_modal_ids)
 
 
 async def deal_panel(request: Request) -> Response:
@@ -32,7 +37,11 @@ async def deal_panel_content(request: Request) -> Response:
     deal = await load_visible_deal(services, user.company_id, user.user_id, deal_id)
     status = await company_status(services, user.company_id)
     return render(
-        request, "panel.html", DealContentContext(deal_id, deal, status), block="content", vary=True
+        request,
+        "panel.html",
+        DealContentContext(deal_id, deal, status, _modal_actions(services)),
+        block="content",
+        vary=True,
     )
 
 

@@ -115,3 +115,31 @@ async def test_disconnect_revokes_at_intuit_and_forgets_tokens(
         assert await session.scalar(select(QuickBooksConnection)) is None
         status = await load_company_status(session, connected)
     assert status.quickbooks == "not_connected"
+
+
+async def test_a_connect_ticket_opens_intuit_once_and_never_travels_in_a_url(
+    client: httpx.AsyncClient, services: Services, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await install_user(db, company_id=COMPANY_ID, user_id=ADMIN_ID, is_admin=True)
+    issued = await connect_ticket(client, services, company_id=COMPANY_ID, user_id=ADMIN_ID)
+    assert issued.headers["Cache-Control"] == "no-store"
+    ticket = issued.json()["ticket"]
+
+    window = await client.get("/quickbooks/connect")  # what the settings page opens
+    assert window.status_code == 200 and ticket not in window.text
+    form = BeautifulSoup(window.text, "html.parser").select_one("#connect-form")
+    assert form is not None and form["method"] == "post"
+
+    first = await client.post("/quickbooks/connect", data={"ticket": ticket})
+    assert first.status_code == 303
+    assert ticket not in first.headers["location"]
+    # CSP form-action must let the form's redirect reach Intuit's consent page.
+    assert "form-action 'self' http://127.0.0.1:8000" in first.headers["Content-Security-Policy"]
+
+    replay = await client.post("/quickbooks/connect", data={"ticket": ticket})
+    assert replay.status_code == 400
+    assert "already used" in replay.text
+
+    # The old shape, a ticket in the query string, opens nothing.
+    old_style = await client.get("/quickbooks/connect", params={"ticket": ticket})
+    assert old_style.status_code == 200 and "location" not in old_style.headers
