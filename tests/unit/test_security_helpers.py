@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from extension.security.crypto import TokenCipher, TokenDecryptionError
-from extension.security.redaction import RedactSecretsFilter, redact
+from extension.security.redaction import install_log_redaction, redact
 from extension.security.session import AppSession, InvalidSession, SessionSigner
 
 KEY = "k" * 40
@@ -72,7 +72,8 @@ def test_redaction_of_query_tokens_and_bearer() -> None:
 
 
 def test_access_log_record_is_redacted() -> None:
-    record = logging.LogRecord(
+    install_log_redaction()
+    record = logging.getLogger("uvicorn.access").makeRecord(
         "uvicorn.access",
         logging.INFO,
         __file__,
@@ -81,6 +82,5 @@ def test_access_log_record_is_redacted() -> None:
         ("127.0.0.1:5", "GET", "/panel/deal?token=eyJ.secret.sig&id=1", "1.1", 200),
         None,
     )
-    RedactSecretsFilter().filter(record)
     assert "eyJ.secret.sig" not in record.getMessage()
     assert "token=[redacted]" in record.getMessage()
