@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from extension.invoicing.reference_lists import load_pipedrive_fields
 from extension.sandbox.pipedrive.data import VAT_NUMBER_KEY
-from extension.services import Services
 from extension.sandbox.quickbooks.seed import US_REALM_ID
+from extension.services import Services
 from extension.store.reference_cache import get_reference_list, save_reference_list
 from extension.store.settings_models import CompanySettings, ReferenceListCache
 from tests.support import (
