@@ -199,7 +199,8 @@ async def settings_refresh_lists(request: Request) -> Response:
     await require(services, user, Action.ADMINISTER)
     problems = await refresh_reference_lists(services, user.company_id, user.user_id)
     submitted = await overlay(services, user.company_id, await _form_values(request))
-    notice = " ".join(message_for(p).text for p in problems) if problems else "Lists refreshed."
+    worded = [message_for(problem) for problem in problems]
+    notice = " ".join(f"{m.title}. {m.text}" for m in worded) if worded else "Lists refreshed."
     context = await _form(request, services, user, submitted, notice=notice)
     return render(request, "settings.html", _as_form(context), block="form")
 

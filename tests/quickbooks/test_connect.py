@@ -15,7 +15,7 @@ from extension.services import Services
 from extension.store.models import AuditEvent
 from extension.store.quickbooks_models import QuickBooksConnection
 from tests.quickbooks.conftest import ADMIN_ID, COMPANY_ID, REP_ID, connect_through_consent
-from tests.support import connect_ticket, install_user
+from tests.support import connect_ticket, install_user, session_headers
 
 
 async def test_admin_connects_and_tokens_are_stored_encrypted(
@@ -143,3 +143,72 @@ async def test_a_connect_ticket_opens_intuit_once_and_never_travels_in_a_url(
     # The old shape, a ticket in the query string, opens nothing.
     old_style = await client.get("/quickbooks/connect", params={"ticket": ticket})
     assert old_style.status_code == 200 and "location" not in old_style.headers
+
+
+async def test_connecting_another_quickbooks_company_revokes_the_old_grant(
+    client: httpx.AsyncClient,
+    services: Services,
+    db: async_sessionmaker[AsyncSession],
+    qbo: QuickBooksStandIn,
+    connected: int,
+) -> None:
+    async with db() as session:
+        old = await session.scalar(select(QuickBooksConnection))
+    assert old is not None and old.realm_id == US_REALM_ID
+    old_access = services.cipher.decrypt(old.access_token_enc or "")
+    page = await connect_through_consent(client, services, realm_id=GLOBAL_REALM_ID)
+    assert page.status_code == 200
+    assert qbo.realm_for_access_token(old_access) is None  # the US grant is revoked at Intuit
+    async with db() as session:
+        rows = list(await session.scalars(select(QuickBooksConnection)))
+        actions = list(await session.scalars(select(AuditEvent.action)))
+    assert [r.realm_id for r in rows] == [GLOBAL_REALM_ID]
+    assert actions[-1] == "quickbooks.reconnected"
+
+
+async def test_reconnecting_the_same_company_keeps_its_new_grant(
+    client: httpx.AsyncClient,
+    services: Services,
+    db: async_sessionmaker[AsyncSession],
+    qbo: QuickBooksStandIn,
+    connected: int,
+) -> None:
+    await connect_through_consent(client, services, realm_id=US_REALM_ID)
+    async with db() as session:
+        row = await session.scalar(select(QuickBooksConnection))
+    assert row is not None
+    access = services.cipher.decrypt(row.access_token_enc or "")
+    assert qbo.realm_for_access_token(access) == US_REALM_ID
+
+
+async def test_a_token_no_key_can_read_asks_for_a_reconnect_not_a_500(
+    client: httpx.AsyncClient,
+    services: Services,
+    db: async_sessionmaker[AsyncSession],
+    connected: int,
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from extension.security.crypto import TokenCipher
+
+    foreign = TokenCipher(secret_key="x" * 40, encryption_key=Fernet.generate_key().decode())
+    async with db() as session, session.begin():
+        row = await session.scalar(select(QuickBooksConnection))
+        assert row is not None
+        row.access_token_enc = foreign.encrypt("an access token from another key")
+        row.refresh_token_enc = foreign.encrypt("a refresh token from another key")
+    response = await client.post(
+        "/settings/refresh-lists",
+        headers=session_headers(services, company_id=COMPANY_ID, user_id=ADMIN_ID),
+    )
+    assert response.status_code == 200
+    notice = BeautifulSoup(response.text, "html.parser").select_one("#settings-form-notice")
+    assert notice is not None and "QuickBooks needs to be reconnected" in notice.get_text()
+    async with db() as session:
+        status = await load_company_status(session, COMPANY_ID)
+    assert status.quickbooks == "needs_reconnect"
+    card = await client.get(
+        "/settings/connection",
+        headers=session_headers(services, company_id=COMPANY_ID, user_id=ADMIN_ID),
+    )
+    assert "Reconnect" in card.text
