@@ -89,19 +89,24 @@ async def refresh_grant(
                     and not expiring(grant.expires_at, margin, now())
                 ):
                     return Access(grant.access_token, grant.expires_at)  # refreshed meanwhile
-                if not grant.refresh_token:
-                    await store.mark_dead(session, "unreadable")
-                    raise GrantLost("unreadable")
-                try:
-                    tokens = await refresh(grant.refresh_token)
-                except Exception as exc:
-                    dead = is_dead(exc)
-                    if dead is None:
-                        raise
-                    refused, reason = grant.refresh_token, dead
+                if grant.refresh_token:
+                    try:
+                        tokens = await refresh(grant.refresh_token)
+                    except Exception as exc:
+                        dead = is_dead(exc)
+                        if dead is None:
+                            raise  # rolls back: the stored tokens stay as they were
+                        refused, reason = grant.refresh_token, dead
+                    else:
+                        await store.save(session, tokens)
+                        return Access(tokens.access_token, tokens.expires_at)
                 else:
-                    await store.save(session, tokens)
-                    return Access(tokens.access_token, tokens.expires_at)
+                    # No configured key reads it: as lost as a refused one. Marked in this
+                    # transaction, which commits before GrantLost is raised below.
+                    await store.mark_dead(session, "unreadable")
+                    reason = "unreadable"
+            if reason == "unreadable":
+                raise GrantLost(reason)
             async with sessionmaker() as session, session.begin():
                 grant = await store.load_locked(session)
                 if grant is None:
