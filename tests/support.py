@@ -206,11 +206,11 @@ class SleepRecorder:
 async def connect_ticket(
     client: httpx.AsyncClient, services: Services, *, company_id: int, user_id: int
 ) -> httpx.Response:
-    """What the settings page does when "Connect to QuickBooks" is clicked: ask for a ticket."""
-    return await client.post(
-        "/settings/connect-ticket",
-        headers=session_headers(services, company_id=company_id, user_id=user_id),
-    )
+    """What the settings page does when "Connect to QuickBooks" is clicked: app.js asks for a
+    ticket with fetch (the session header, and no HX-Request: it is not an htmx call)."""
+    headers = session_headers(services, company_id=company_id, user_id=user_id)
+    del headers["HX-Request"]
+    return await client.post("/settings/connect-ticket", headers=headers)
 
 
 async def connect_through_consent(

@@ -1,7 +1,8 @@
 """The one way from an exception to what the person sees (one handler per kind, one template).
 
 - Upstream failures, refused permissions and oversized bodies: ``messages.message_for`` words
-  them; an htmx request gets the ``message`` block of ``error.html``. When the request was
+  them; an htmx request gets the ``message`` block of ``error.html`` (as a 200 with the real
+  status in ``X-App-Status``: for htmx it is content to swap). When the request was
   loading a content region (the panel's, a modal's, the settings page's), the message takes
   that region's place, which is the swap the page expects; any other fragment call is
   retargeted (``HX-Retarget``/``HX-Reswap``) to the ``#app-error`` slot every page provides,
@@ -29,9 +30,16 @@ from extension.web.iframe import SessionRejected, Unverified
 from extension.web.messages import BodyTooLarge, UserMessage, message_for
 from extension.web.rendering import render
 
-__all__ = ["exception_handlers", "SESSION_EXPIRED_HEADER", "ERROR_SLOT", "CONTENT_REGIONS"]
+__all__ = [
+    "exception_handlers",
+    "SESSION_EXPIRED_HEADER",
+    "STATUS_HEADER",
+    "ERROR_SLOT",
+    "CONTENT_REGIONS",
+]
 
 SESSION_EXPIRED_HEADER = "X-Session-Expired"
+STATUS_HEADER = "X-App-Status"
 ERROR_SLOT = "#app-error"
 # Regions that load their content with a fragment call; an error is their content then.
 CONTENT_REGIONS = frozenset({"panel-content", "modal-content", "settings-content"})
@@ -49,9 +57,11 @@ def render_message(request: Request, message: UserMessage) -> Response:
         retry_url=str(request.url) if request.method == "GET" else None,
         retry_target=f"#{htmx.target}" if in_place else None,
     )
-    response = render(
-        request, "error.html", context, block="message", status_code=message.status, vary=True
-    )
+    # To htmx the message is content to swap, so it is a 200: a 4xx/5xx would also make
+    # the browser log a failed load in the console of a page that is working as meant. The
+    # status stays readable in X-App-Status (and the kind in the fragment's data-error).
+    response = render(request, "error.html", context, block="message", vary=True)
+    response.headers[STATUS_HEADER] = str(message.status)
     if not in_place:
         retarget(response, ERROR_SLOT)
         reswap(response, "innerHTML")

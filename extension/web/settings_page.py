@@ -170,14 +170,16 @@ async def settings_content(request: Request) -> Response:
 
 
 async def settings_save(request: Request) -> Response:
-    """Validate and save; 422 with inline errors and every typed value kept."""
+    """Validate and save; inline errors with every typed value kept when it cannot be saved."""
     user = await require_user(request)
     services = get_services(request)
     await require(services, user, Action.ADMINISTER)
     result = await submit(services, user.company_id, user.user_id, await _form_values(request))
     if result.errors:
         context = await _form(request, services, user, result.values, result.errors)
-        return render(request, "settings.html", _as_form(context), block="form", status_code=422)
+        # 200, not 422: the form with its errors is what the page swaps in, and a 4xx would
+        # log a failed load in the browser console for a form working as meant.
+        return render(request, "settings.html", _as_form(context), block="form")
     notice = "Settings saved." if result.changes else "No changes to save."
     context = await _form(request, services, user, notice=notice)
     response = render(request, "settings.html", _as_form(context), block="form")
@@ -231,8 +233,10 @@ async def settings_connection(request: Request) -> Response:
     response = render(request, "settings.html", context, block="connection")
     if status.quickbooks == "connected" and waiting_since:
         trigger_client_event(response, "app:snackbar", {"message": "QuickBooks is connected."})
-        # The form fetches tax codes, accounts and terms now that there is a company to ask.
+        # The form fetches tax codes, accounts and terms now that there is a company to ask,
+        # and the audit trail shows who connected it.
         trigger_client_event(response, "app:quickbooks-connected", after="settle")
+        trigger_client_event(response, "app:settings-saved")
     return response
 
 
