@@ -70,27 +70,34 @@ async def issue_ticket(services: Services, user: SessionUser) -> str:
     )
 
 
-def _ids(data: object, *keys: str) -> tuple[int, ...]:
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    """A verified ticket or state: who it is for, and its one extra value (ticket id, nonce)."""
+
+    company_id: int
+    user_id: int
+    extra: str
+
+
+def _load(services: Services, purpose: str, value: str, max_age: int, extra: str) -> _Signed:
+    try:
+        data = _signer(services, purpose).loads(value, max_age=max_age)
+    except BadSignature as exc:
+        raise ConnectRefused("expired") from exc
     if not isinstance(data, dict):
         raise ConnectRefused("expired")
-    ids = tuple(parse_id(data.get(key)) for key in keys)
-    if any(i is None for i in ids):
+    company_id, user_id, text = parse_id(data.get("c")), parse_id(data.get("u")), data.get(extra)
+    if company_id is None or user_id is None or not isinstance(text, str) or not text:
         raise ConnectRefused("expired")
-    return tuple(i for i in ids if i is not None)
+    return _Signed(company_id, user_id, text)
 
 
 async def start_connect(services: Services, ticket: str) -> ConnectStart:
     """Redeem a ticket (once) and build Intuit's authorize URL with a bound state."""
-    try:
-        data = _signer(services, "connect").loads(ticket, max_age=TICKET_MAX_AGE)
-    except BadSignature as exc:
-        raise ConnectRefused("expired") from exc
-    company_id, user_id = _ids(data, "c", "u")
-    ticket_id = data.get("j") if isinstance(data, dict) else None
-    if not isinstance(ticket_id, str) or not ticket_id:
-        raise ConnectRefused("expired")
+    signed = _load(services, "connect", ticket, TICKET_MAX_AGE, "j")
+    company_id, user_id = signed.company_id, signed.user_id
     async with services.sessionmaker() as session, session.begin():
-        first_use = await consume_connect_ticket(session, ticket_id[:64], company_id)
+        first_use = await consume_connect_ticket(session, signed.extra[:64], company_id)
     if not first_use:
         raise ConnectRefused("used")
     await _require_admin(services, company_id, user_id)
@@ -125,13 +132,9 @@ async def finish_connect(
 
     Raises ConnectRefused (expired, cancelled, forbidden) or a QuickBooksError.
     """
-    try:
-        data = _signer(services, "state").loads(state, max_age=STATE_MAX_AGE)
-    except BadSignature as exc:
-        raise ConnectRefused("expired") from exc
-    company_id, user_id = _ids(data, "c", "u")
-    nonce = data.get("n") if isinstance(data, dict) else None
-    if not isinstance(nonce, str) or not secrets.compare_digest(nonce, nonce_cookie):
+    signed = _load(services, "state", state, STATE_MAX_AGE, "n")
+    company_id, user_id = signed.company_id, signed.user_id
+    if not secrets.compare_digest(signed.extra, nonce_cookie):
         raise ConnectRefused("expired")
     if error:
         raise ConnectRefused("cancelled")

@@ -28,8 +28,7 @@ from extension.accounts.teardown import NoticeRefused, handle_sharing, handle_un
 from extension.pipedrive.errors import OAuthError, PipedriveError
 from extension.services import get_services
 from extension.web.body import read_limited
-from extension.web.contexts import PageOutcomeContext
-from extension.web.rendering import render
+from extension.web.rendering import render_outcome
 
 __all__ = ["routes"]
 
@@ -44,14 +43,7 @@ def _callback_url(request: Request) -> str:
 
 
 def _page(request: Request, outcome: str, status_code: int, **details: str) -> Response:
-    response = render(
-        request,
-        "pipedrive_install.html",
-        PageOutcomeContext(outcome, dict(details)),
-        status_code=status_code,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_outcome(request, "pipedrive_install.html", outcome, status_code, **details)
 
 
 async def install(request: Request) -> Response:

@@ -30,8 +30,7 @@ from extension.quickbooks.webhooks import SIGNATURE_HEADER
 from extension.security.headers import content_security_policy
 from extension.services import get_services
 from extension.web.body import read_limited
-from extension.web.contexts import PageOutcomeContext
-from extension.web.rendering import render
+from extension.web.rendering import render_outcome
 
 __all__ = ["routes"]
 
@@ -41,14 +40,7 @@ _TICKET_FORM_LIMIT = 4096
 
 
 def _page(request: Request, status: int, outcome: str, **details: str) -> Response:
-    response = render(
-        request,
-        "quickbooks_connected.html",
-        PageOutcomeContext(outcome, dict(details)),
-        status_code=status,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_outcome(request, "quickbooks_connected.html", outcome, status, **details)
 
 
 async def connect_window(request: Request) -> Response:

@@ -15,8 +15,9 @@ from starlette.responses import Response
 
 from extension.htmx import vary_on_htmx
 from extension.services import get_services
+from extension.web.contexts import PageOutcomeContext
 
-__all__ = ["render"]
+__all__ = ["render", "render_outcome"]
 
 
 def _names(context: Any) -> dict[str, Any]:
@@ -39,3 +40,15 @@ def render(
         request, template, _names(context), status_code=status_code, block_name=block
     )
     return vary_on_htmx(response) if vary else response
+
+
+def render_outcome(
+    request: Request, template: str, outcome: str, status_code: int, **details: str
+) -> Response:
+    """A top-level page that reports how a flow ended (install, QuickBooks connect); never
+    cached, since it answers a one-time step."""
+    response = render(
+        request, template, PageOutcomeContext(outcome, dict(details)), status_code=status_code
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
