@@ -13,8 +13,10 @@ from typing import Any, ClassVar, Self
 
 __all__ = [
     "Ref",
+    "PhysicalAddress",
     "Customer",
     "CustomerDraft",
+    "CustomerUpdate",
     "Item",
     "Account",
     "TaxCode",
@@ -72,6 +74,44 @@ class Ref:
         return {"value": self.value, **({"name": self.name} if self.name else {})}
 
 
+@dataclass(frozen=True, slots=True)
+class PhysicalAddress:
+    """QBO's PhysicalAddress: up to five free lines plus city, region, postal code and country.
+
+    ``Id``, ``Lat`` and ``Long`` are system-defined and left out on purpose: they are never sent.
+    """
+
+    lines: tuple[str, ...] = ()
+    city: str = ""
+    region: str = ""  # CountrySubDivisionCode ("state name for USA" in Intuit's reference)
+    postal_code: str = ""
+    country: str = ""
+
+    @classmethod
+    def from_api(cls, data: Any) -> PhysicalAddress | None:
+        if not isinstance(data, dict):
+            return None
+        address = cls(
+            lines=tuple(text(data, f"Line{n}") for n in range(1, 6) if text(data, f"Line{n}")),
+            city=text(data, "City"),
+            region=text(data, "CountrySubDivisionCode"),
+            postal_code=text(data, "PostalCode"),
+            country=text(data, "Country"),
+        )
+        return address if address != cls() else None
+
+    def to_api(self) -> Json:
+        body: Json = {f"Line{n}": line for n, line in enumerate(self.lines[:5], start=1)}
+        optional = {
+            "City": self.city,
+            "CountrySubDivisionCode": self.region,
+            "PostalCode": self.postal_code,
+            "Country": self.country,
+        }
+        body.update({k: v for k, v in optional.items() if v})
+        return body
+
+
 def _email(data: Json, key: str) -> str:
     value = data.get(key)
     return text(value, "Address") if isinstance(value, dict) else ""
@@ -99,6 +139,9 @@ class Customer(Entity):
     active: bool = True
     balance: Decimal = Decimal("0")
     updated_at: str = ""
+    bill_address: PhysicalAddress | None = None
+    # PrimaryTaxIdentifier (GB, CA, IN, AU): QBO masks it on read, showing the last five only.
+    tax_identifier: str = ""
 
     @classmethod
     def from_api(cls, data: Json) -> Customer:
@@ -112,7 +155,30 @@ class Customer(Entity):
             active=bool(data.get("Active", True)),
             balance=money(data.get("Balance")),
             updated_at=meta_updated(data),
+            bill_address=PhysicalAddress.from_api(data.get("BillAddr")),
+            tax_identifier=text(data, "PrimaryTaxIdentifier"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerUpdate:
+    """A sparse customer update: only the fields set here change (reference §3.5)."""
+
+    id: str
+    sync_token: str
+    bill_address: PhysicalAddress | None = None
+    email: str | None = None
+    tax_identifier: str | None = None
+
+    def to_api(self) -> Json:
+        body: Json = {"Id": self.id, "SyncToken": self.sync_token, "sparse": True}
+        if self.bill_address is not None:
+            body["BillAddr"] = self.bill_address.to_api()
+        if self.email is not None:
+            body["PrimaryEmailAddr"] = {"Address": self.email}
+        if self.tax_identifier is not None:
+            body["PrimaryTaxIdentifier"] = self.tax_identifier
+        return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +371,8 @@ class CompanyInfo:
     legal_name: str
     country: str
     email: str = ""
+    # Minor version 75 added DefaultTimeZone; older answers lack it.
+    default_time_zone: str = ""
 
     @property
     def uses_global_tax_model(self) -> bool:
@@ -319,4 +387,5 @@ class CompanyInfo:
             legal_name=text(data, "LegalName"),
             country=text(data, "Country"),
             email=_email(data, "Email"),
+            default_time_zone=text(data, "DefaultTimeZone"),
         )
