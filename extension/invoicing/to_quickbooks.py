@@ -114,11 +114,13 @@ def build_invoice(
 
 
 def same_tax_identifier(ours: str, theirs: str) -> bool:
-    """QuickBooks masks PrimaryTaxIdentifier on read, keeping the last five characters
-    ("123-45-6789" reads "XXXXXX56789"), so equal length and equal tail is all we can see."""
+    """QuickBooks masks PrimaryTaxIdentifier on read, keeping the last five characters:
+    "123-45-6789" reads "XXXXXX56789" (Intuit Customer reference), separators dropped. So the
+    last five letters or digits are all that can be compared."""
     if not theirs:
         return not ours
-    return len(ours) == len(theirs) and ours[-5:] == theirs[-5:]
+    tail = "".join(ch for ch in ours if ch.isalnum())[-5:]
+    return len(tail) == 5 and theirs.endswith(tail) or ours == theirs
 
 
 def customer_update(

@@ -189,7 +189,9 @@ def test_us_tax_marks_follow_the_deals_tax() -> None:
     us = TaxModel.US_AUTOMATED
     codes = [
         line.tax_code_id
-        for line in prefill_draft(context(*exclusive), SETTINGS, us, today=TODAY, deal_url=URL).lines
+        for line in prefill_draft(
+            context(*exclusive), SETTINGS, us, today=TODAY, deal_url=URL
+        ).lines
     ]
     assert codes == ["TAX", "NON"]
     (line,) = prefill_draft(context(*none), SETTINGS, us, today=TODAY, deal_url=URL).lines
