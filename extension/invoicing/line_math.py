@@ -104,13 +104,12 @@ class PricedPart:
 
 
 def _price_for(qty: Decimal, amount: Decimal) -> Decimal | None:
+    # The price nearest to amount / qty misses by at most qty × step / 2, so it hits whenever
+    # that stays under half a cent; a price next to it would miss by more.
     for places in range(2, MAX_UNIT_PRICE_PLACES + 1):
-        step = Decimal(1).scaleb(-places)
-        nearest = (amount / qty).quantize(step, rounding=ROUND_HALF_UP)
-        # The nearest price can land on a half cent that rounds away; its neighbours cannot both.
-        for price in (nearest, nearest - step, nearest + step):
-            if cents(qty * price) == amount:
-                return price
+        price = (amount / qty).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if cents(qty * price) == amount:
+            return price
     return None
 
 

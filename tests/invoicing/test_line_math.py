@@ -55,6 +55,13 @@ def test_figures_of_percentage_and_amount_discounts() -> None:
     assert (odd.gross, odd.total) == (D("99.99"), D("92.99"))  # 92.9907 rounded half up
 
 
+def test_cents_round_half_up_as_quickbooks_checks_amounts() -> None:
+    assert cents(D("0.125")) == D("0.13")  # half-even would give 0.12
+    assert cents(D("2.675")) == D("2.68")
+    assert line_figures(line("1", "0.125")).total == D("0.13")
+    assert line_figures(line("3", "0.125", "0")).total == D("0.38")  # 0.375
+
+
 def test_clean_prices_keep_two_decimals() -> None:
     assert sales_lines(
         [CONSULTING, HOURS, TRAINING], TaxModel.US_MANUAL, TaxMethod.EXCLUSIVE, {}
