@@ -132,7 +132,9 @@ def _customer(draft: DraftInvoice, facts: CompanyFacts, found: Lookups) -> list[
     for key, value in (("city", c.city), ("region", c.region), ("country", c.country)):
         problems += _too_long(f"customer-{key}", value, MAX_ADDRESS_FIELD)
     problems += _too_long("customer-postal_code", c.postal_code, MAX_POSTAL_CODE)
-    return list(dict.fromkeys(problems))  # one "too long" per field is enough
+    # One "too long" per field is enough: the first over-long address line says what to fix.
+    first = {(p.field, p.code): p for p in reversed(problems)}
+    return [p for p in problems if first[(p.field, p.code)] is p]
 
 
 def _currency(draft: DraftInvoice, facts: CompanyFacts, found: Lookups) -> list[Problem]:

@@ -132,13 +132,14 @@ def test_no_email_is_fine_when_none_is_needed() -> None:
 def test_address_limits_from_physical_address() -> None:
     section = CustomerSection(
         customer_id="58",
-        address_lines=tuple(f"line {n}" for n in range(6)),
+        address_lines=("a" * 501, "b" * 502, *(f"line {n}" for n in range(4))),
         city="c" * 256,
         postal_code="9" * 31,
     )
     codes = [(p.field, p.code) for p in preflight(draft(customer=section), US, OK)]
     assert codes == [
         ("customer-address", "too_many_address_lines"),
+        ("customer-address", "too_long"),
         ("customer-city", "too_long"),
         ("customer-postal_code", "too_long"),
     ]
