@@ -64,9 +64,11 @@ async def test_nested_unknown_property_lists_the_class_properties(wire: Wire) ->
     response = await wire.post("invoice", {"CustomerRef": {"value": "1"}, "Line": [line]})
     assert fault_of(response) == unsupported(
         'Unrecognized field "Quantity" (class com.intuit.schema.finance.v3.SalesItemLineDetail), '
-        'not marked as ignorable (12 known properties: "TaxInclusiveAmt", "DiscountAmt", '
-        '"ItemRef", "ClassRef", "TaxCodeRef", "MarkupInfo", "ItemAccountRef", "ServiceDate", '
-        '"DiscountRate", "Qty", "UnitPrice", "TaxClassificationRef"])'
+        'not marked as ignorable (18 known properties: "ItemRef", "DiscountRate", '
+        '"TaxClassificationRef", "ServiceDate", "UnitPrice", "TaxInclusiveAmt", '
+        '"InventorySiteRef", "MarkupInfo", "SalesItemLineDetailEx", "PriceLevelRef", '
+        '"ItemAccountRef", "ClassRef", "DeferredRevenue", "UOMRef", "RatePercent", "DiscountAmt", '
+        '"Qty", "TaxCodeRef"])'
     )
 
 

@@ -108,15 +108,21 @@ SHAPES: dict[str, Shape] = {
     "ReferenceType": {"value": text(), "name": text(), "type": text()},
     "ModificationMetaData": {"CreateTime": Prop("datetime", access="ro", query=True),
                              "LastUpdatedTime": Prop("datetime", access="ro", query=True)},
+    # Address, email, phone and web types carry the schema's (IntuitBaseTypes.xsd, mirrored by
+    # Intuit's SDK classes) properties the reference pages leave out; clients send them.
     "PhysicalAddress": {
         "Id": ro(text()), "Line1": text(500), "Line2": text(500), "Line3": text(500),
         "Line4": text(500), "Line5": text(500), "City": text(255), "Country": text(255),
-        "CountrySubDivisionCode": text(255), "PostalCode": text(30),
-        "Lat": ro(text()), "Long": ro(text()),
+        "CountryCode": text(), "County": text(), "CountrySubDivisionCode": text(255),
+        "PostalCode": text(30), "PostalCodeSuffix": text(), "Lat": ro(text()),
+        "Long": ro(text()), "Tag": text(), "Note": text(),
     },
-    "EmailAddress": {"Address": text(100)},
-    "TelephoneNumber": {"FreeFormNumber": text(30)},
-    "WebSiteAddress": {"URI": text(1000)},
+    "EmailAddress": {"Address": text(100), "Default": BOOL, "Tag": text()},
+    "TelephoneNumber": {
+        "DeviceType": text(), "CountryCode": text(), "AreaCode": text(), "ExchangeCode": text(),
+        "Extension": text(), "FreeFormNumber": text(30), "Default": BOOL, "Tag": text(),
+    },
+    "WebSiteAddress": {"URI": text(1000), "Default": BOOL, "Tag": text()},
     "MemoRef": {"value": text(1000)},
     "Customer": {
         **ENVELOPE,
@@ -168,19 +174,26 @@ SHAPES: dict[str, Shape] = {
     "Line": {
         "Id": text(), "LineNum": num(), "Description": text(4000), "Amount": num(),
         "DetailType": enum("LineDetailTypeEnum"), "LinkedTxn": many("LinkedTxn"),
+        "CustomField": many("CustomField"),  # on the class (Intuit's SDKs); clients send []
         "SalesItemLineDetail": obj("SalesItemLineDetail"),
         "DescriptionLineDetail": obj("DescriptionLineDetail"),
         "DiscountLineDetail": obj("DiscountLineDetail"),
         "SubTotalLineDetail": obj("SubTotalLineDetail"),
         "GroupLineDetail": obj("GroupLineDetail"),
     },
+    # The class's properties in the order a recorded 2010 body lists them (python-quickbooks
+    # #299): the documented ones and six the reference does not describe.
     "SalesItemLineDetail": {
-        "TaxInclusiveAmt": num(), "DiscountAmt": num(), "ItemRef": REF, "ClassRef": REF,
-        "TaxCodeRef": REF, "MarkupInfo": obj("MarkupInfo"), "ItemAccountRef": REF,
-        "ServiceDate": DATE, "DiscountRate": num(), "Qty": num(), "UnitPrice": num(),
-        "TaxClassificationRef": ro(REF),
+        "ItemRef": REF, "DiscountRate": num(), "TaxClassificationRef": ro(REF),
+        "ServiceDate": DATE, "UnitPrice": num(), "TaxInclusiveAmt": num(),
+        "InventorySiteRef": REF, "MarkupInfo": obj("MarkupInfo"),
+        "SalesItemLineDetailEx": obj("IntuitAnyType"), "PriceLevelRef": REF,
+        "ItemAccountRef": REF, "ClassRef": REF, "DeferredRevenue": BOOL, "UOMRef": REF,
+        "RatePercent": num(), "DiscountAmt": num(), "Qty": num(), "TaxCodeRef": REF,
     },
-    "MarkupInfo": {"PriceLevelRef": REF, "Percent": num(), "MarkUpIncomeAccountRef": ro(REF)},
+    "IntuitAnyType": {},
+    "MarkupInfo": {"PercentBased": BOOL, "Value": num(), "Percent": num(),
+                   "PriceLevelRef": REF, "MarkUpIncomeAccountRef": ro(REF)},  # fmt: skip
     "DescriptionLineDetail": {"TaxCodeRef": REF, "ServiceDate": DATE},
     "DiscountLineDetail": {"ClassRef": REF, "TaxCodeRef": REF, "DiscountAccountRef": REF,
                            "PercentBased": BOOL, "DiscountPercent": num()},  # fmt: skip
