@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -76,7 +76,7 @@ class Invoice(Entity):
     invoice_link: str = ""
     total_tax: Decimal = Decimal("0")
     linked_payment_ids: tuple[str, ...] = ()
-    updated_at: str = ""
+    updated_at: datetime | None = None
 
     @property
     def sales_lines(self) -> tuple[InvoiceLine, ...]:

@@ -7,7 +7,7 @@ with new minor versions and omits empty ones); drafts and changes build request 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
@@ -52,9 +52,15 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def meta_updated(data: Json) -> str:
+def meta_updated(data: Json) -> datetime | None:
+    """``MetaData.LastUpdatedTime`` as an instant: QBO writes it in the company's own offset
+    (``-07:00`` in summer, ``-08:00`` in winter), so the text does not sort or compare."""
     meta = data.get("MetaData")
-    return text(meta, "LastUpdatedTime") if isinstance(meta, dict) else ""
+    stamp = text(meta, "LastUpdatedTime") if isinstance(meta, dict) else ""
+    try:
+        return datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +104,7 @@ class Customer(Entity):
     currency: Ref | None = None
     active: bool = True
     balance: Decimal = Decimal("0")
-    updated_at: str = ""
+    updated_at: datetime | None = None
 
     @classmethod
     def from_api(cls, data: Json) -> Customer:
