@@ -132,7 +132,8 @@ class CustomerDraft:
     currency_code: str = ""
 
     def to_api(self) -> Json:
-        body: Json = {"DisplayName": self.display_name}
+        # Without a DisplayName QBO derives one from the name parts; an empty one is not sent.
+        body: Json = {"DisplayName": self.display_name} if self.display_name.strip() else {}
         if self.company_name:
             body["CompanyName"] = self.company_name
         if self.given_name:

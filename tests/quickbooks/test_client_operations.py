@@ -201,3 +201,13 @@ async def test_last_updated_times_are_read_as_instants(
     summer = Invoice.from_api({"MetaData": {"LastUpdatedTime": "2026-03-08T03:30:00-07:00"}})
     winter = Invoice.from_api({"MetaData": {"LastUpdatedTime": "2026-03-08T02:30:00-08:00"}})
     assert summer.updated_at == winter.updated_at
+
+
+async def test_a_customer_without_display_name_gets_the_derived_one(
+    qb: QuickBooksClient, qbo: QuickBooksStandIn
+) -> None:
+    customer = await qb.create_customer(
+        CustomerDraft(display_name="", given_name="Ada", family_name="Lovelace")
+    )
+    assert customer.display_name == "Ada Lovelace"
+    assert b"DisplayName" not in qbo.requests[-1].body
