@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from extension.sandbox.quickbooks import customers, payments, rules
@@ -66,14 +66,15 @@ def run_batch(company: CompanyState, body: Json) -> list[Json]:
     return [_one(company, item) for item in items if isinstance(item, dict)]
 
 
-def _since(value: str, now: datetime) -> datetime:
+def _since(value: str, now: datetime, zone: tzinfo) -> datetime:
+    """changedSince as an instant; a date or a time without offset is the company's local."""
     try:
         since = datetime.fromisoformat(value) if "T" in value else None
         if since is None:
-            since = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+            since = datetime.combine(date.fromisoformat(value), datetime.min.time(), zone)
     except ValueError as exc:
         raise Fault("2010", "Request has invalid or unsupported property", "changedSince") from exc
-    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    since = since if since.tzinfo else since.replace(tzinfo=zone)
     if now - since > timedelta(days=30):
         raise Fault("6000", "A business validation error has occurred",
                     "changedSince must be within the last 30 days")  # fmt: skip
@@ -84,7 +85,9 @@ def run_cdc(company: CompanyState, entities: str, changed_since: str) -> Json:
     from extension.sandbox.quickbooks.api import ENTITY_NAMES, render
 
     now = company.clock.now()
-    since = _since(rules.required({"changedSince": changed_since}, "changedSince"), now)
+    since = _since(
+        rules.required({"changedSince": changed_since}, "changedSince"), now, company.zone
+    )
     names = [ENTITY_NAMES.get(e.strip().lower(), "") for e in entities.split(",") if e.strip()]
     if not names or "" in names or _CDC_UNSUPPORTED & set(names):
         raise Fault("2010", "Request has invalid or unsupported property", "entities")
