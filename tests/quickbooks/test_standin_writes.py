@@ -7,16 +7,20 @@ error-code list; where Intuit records none, the stand-in's module says so.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from extension.sandbox.quickbooks import QuickBooksStandIn
 from extension.sandbox.quickbooks.seed import US_REALM_ID
+from extension.sandbox.quickbooks.validation import clean
 from tests.quickbooks.conftest import Wire
 
 UNSUPPORTED = "Request has invalid or unsupported property"
@@ -311,3 +315,21 @@ async def test_metadata_times_are_in_the_company_offset(wire: Wire, qbo: QuickBo
     assert re.fullmatch(r".*T\d\d:\d\d:\d\d[+-]\d\d:\d\d", created)  # seconds, no fraction
     assert invoice["time"][-6:] == created[-6:]
     assert invoice["Invoice"]["Balance"] == Decimal("100")
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "quickbooks"
+ENTITY_OF = {"customer": "Customer", "invoice": "Invoice", "item": "Item",
+             "payment": "Payment", "account": "Account", "term": "Term"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "sample",
+    sorted(p.name for p in SAMPLES.glob("*.json") if p.name.split("--")[0] in ENTITY_OF),
+)
+def test_every_intuit_sample_body_passes_the_property_tables(sample: str) -> None:
+    """Intuit's request bodies and full objects (which clients send back on a full update)
+    name only properties the tables know, with values of the types they declare."""
+    entity = ENTITY_OF[sample.split("--")[0]]
+    body = json.loads((SAMPLES / sample).read_text())
+    cleaned = clean(entity, body.get(entity, body), creating=True)
+    assert cleaned and "Id" not in cleaned and "MetaData" not in cleaned  # read-only dropped
