@@ -80,7 +80,7 @@ class Invoice(Entity):
     invoice_link: str = ""
     total_tax: Decimal = Decimal("0")
     linked_payment_ids: tuple[str, ...] = ()
-    updated_at: str = ""
+    updated_at: datetime | None = None
     # DeliveryInfo is set once QuickBooks has emailed the invoice (the send operation).
     delivered_at: datetime | None = None
     # A change-data-capture stub of a deleted invoice reads {"status": "Deleted", "Id": ...}.

@@ -7,7 +7,7 @@ with new minor versions and omits empty ones); drafts and changes build request 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
@@ -54,9 +54,15 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def meta_updated(data: Json) -> str:
+def meta_updated(data: Json) -> datetime | None:
+    """``MetaData.LastUpdatedTime`` as an instant: QBO writes it in the company's own offset
+    (``-07:00`` in summer, ``-08:00`` in winter), so the text does not sort or compare."""
     meta = data.get("MetaData")
-    return text(meta, "LastUpdatedTime") if isinstance(meta, dict) else ""
+    stamp = text(meta, "LastUpdatedTime") if isinstance(meta, dict) else ""
+    try:
+        return datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +144,7 @@ class Customer(Entity):
     currency: Ref | None = None
     active: bool = True
     balance: Decimal = Decimal("0")
-    updated_at: str = ""
+    updated_at: datetime | None = None
     bill_address: PhysicalAddress | None = None
     # PrimaryTaxIdentifier (GB, CA, IN, AU): QBO masks it on read, showing the last five only.
     tax_identifier: str = ""
@@ -192,7 +198,8 @@ class CustomerDraft:
     currency_code: str = ""
 
     def to_api(self) -> Json:
-        body: Json = {"DisplayName": self.display_name}
+        # Without a DisplayName QBO derives one from the name parts; an empty one is not sent.
+        body: Json = {"DisplayName": self.display_name} if self.display_name.strip() else {}
         if self.company_name:
             body["CompanyName"] = self.company_name
         if self.given_name:

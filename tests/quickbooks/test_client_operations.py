@@ -10,7 +10,12 @@ import pytest
 from extension.quickbooks.bulk import BatchOperation
 from extension.quickbooks.client import QuickBooksClient
 from extension.quickbooks.errors import QuickBooksNotFound, QuickBooksRejected
-from extension.quickbooks.invoice_models import InvoiceChanges, InvoiceDraft, InvoiceLineDraft
+from extension.quickbooks.invoice_models import (
+    Invoice,
+    InvoiceChanges,
+    InvoiceDraft,
+    InvoiceLineDraft,
+)
 from extension.quickbooks.models import Customer, CustomerDraft
 from extension.quickbooks.query import Query
 from extension.sandbox.quickbooks import QuickBooksStandIn
@@ -184,3 +189,25 @@ async def test_change_data_capture_lists_changes_and_deletions(
     assert [i.id for i in changes.of("Invoice")] == [kept.id]
     assert [(d.entity, d.id) for d in changes.deleted] == [("Invoice", gone.id)]
     assert changes.of("Customer") == []
+
+
+async def test_last_updated_times_are_read_as_instants(
+    qb: QuickBooksClient, qbo: QuickBooksStandIn
+) -> None:
+    invoice = await qb.create_invoice(draft())
+    assert invoice.updated_at is not None and invoice.updated_at.utcoffset() is not None
+    assert abs((invoice.updated_at - qbo.clock.now()).total_seconds()) < 5
+    # the same instant written in two offsets, as QBO does across a DST change
+    summer = Invoice.from_api({"MetaData": {"LastUpdatedTime": "2026-03-08T03:30:00-07:00"}})
+    winter = Invoice.from_api({"MetaData": {"LastUpdatedTime": "2026-03-08T02:30:00-08:00"}})
+    assert summer.updated_at == winter.updated_at
+
+
+async def test_a_customer_without_display_name_gets_the_derived_one(
+    qb: QuickBooksClient, qbo: QuickBooksStandIn
+) -> None:
+    customer = await qb.create_customer(
+        CustomerDraft(display_name="", given_name="Ada", family_name="Lovelace")
+    )
+    assert customer.display_name == "Ada Lovelace"
+    assert b"DisplayName" not in qbo.requests[-1].body
