@@ -96,11 +96,6 @@ def test_gb_tax_excluded_invoice_is_accepted_with_the_expected_total() -> None:
     assert summary.pipedrive_total == summary.total == D("4164.00")
 
 
-@pytest.mark.xfail(
-    reason="the stand-in reads a TaxInclusive line's Amount as gross; QuickBooks stores it net "
-    "with TaxInclusiveAmt gross (recorded AU invoice: Amount 409.09, TaxInclusiveAmt 450, "
-    "TotalAmt 450). Remove this marker when the stand-in follows that.",
-)
 def test_gb_tax_inclusive_invoice_totals_the_grosses() -> None:
     state = company(global_tax=True)
     invoice = draft(DESIGN, currency="GBP", method=TaxMethod.INCLUSIVE)

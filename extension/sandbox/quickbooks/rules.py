@@ -157,6 +157,8 @@ def _tax_lines(company: CompanyState, invoice: Json, lines: list[Json]) -> list[
     """One TaxLine per rate applied, as QBO computes them (invoice sample TxnTaxDetail)."""
     taxable: dict[str, Decimal] = {}  # TaxRate Id -> net amount
     percents: dict[str, Decimal] = {}
+    # TaxRate Id -> tax already fixed by the line's gross (TaxInclusiveAmt - Amount).
+    fixed: dict[str, Decimal] = {}
     inclusive = invoice.get("GlobalTaxCalculation") == "TaxInclusive"
     for line in lines:
         code = line.get("SalesItemLineDetail", {}).get("TaxCodeRef", {}).get("value")
@@ -168,14 +170,20 @@ def _tax_lines(company: CompanyState, invoice: Json, lines: list[Json]) -> list[
         else:
             applied = []
         total_rate = sum((rate for _, rate in applied), Decimal("0"))
+        # A TaxInclusive line's Amount is already net of tax (Qty × UnitPrice, the net price);
+        # its gross, when sent, is TaxInclusiveAmt, and the tax is the difference, shared over
+        # the code's rates. Recorded AU invoice: Amount 409.09, TaxInclusiveAmt 450, TotalAmt 450.
+        gross = line.get("SalesItemLineDetail", {}).get("TaxInclusiveAmt")
         for rate_id, rate in applied:
-            net = line["Amount"] * 100 / (100 + total_rate) if inclusive else line["Amount"]
-            taxable[rate_id] = taxable.get(rate_id, Decimal("0")) + net
+            taxable[rate_id] = taxable.get(rate_id, Decimal("0")) + line["Amount"]
             percents[rate_id] = rate
+            if inclusive and gross is not None and total_rate:
+                share = (Decimal(str(gross)) - line["Amount"]) * rate / total_rate
+                fixed[rate_id] = fixed.get(rate_id, Decimal("0")) + share
     return [
         {
             "DetailType": "TaxLineDetail",
-            "Amount": cents(net * percents[rate_id] / 100),
+            "Amount": cents(fixed[rate_id] if rate_id in fixed else net * percents[rate_id] / 100),
             "TaxLineDetail": {
                 "TaxRateRef": {"value": rate_id},
                 "PercentBased": True,
@@ -263,8 +271,8 @@ def _complete_invoice(company: CompanyState, invoice: Json, own_id: str | None) 
     lines, net, tax_lines = _build_lines(company, invoice)
     invoice["Line"] = lines
     tax = sum((t["Amount"] for t in tax_lines), Decimal("0"))
-    excluded = company.country == "US" or invoice.get("GlobalTaxCalculation") == "TaxExcluded"
-    invoice["TotalAmt"] = net + tax if excluded else net
+    # Lines are net under both TaxExcluded and TaxInclusive: the total adds the tax.
+    invoice["TotalAmt"] = net + tax
     detail = {k: v for k, v in (invoice.get("TxnTaxDetail") or {}).items() if k != "TaxLine"}
     if company.country == "US" and not detail.get("TxnTaxCodeRef"):
         tax_lines = []
