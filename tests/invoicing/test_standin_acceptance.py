@@ -10,8 +10,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from extension.invoicing.drafts import (
     CustomerSection,
     Discount,
