@@ -188,7 +188,7 @@ class Settings:
             qbo_revoke_url=endpoint(
                 "QBO_REVOKE_URL",
                 _QBO_REVOKE_URL,
-                local_qbo + "/oauth2/v1/tokens/revoke",
+                local_qbo + "/v2/oauth2/tokens/revoke",
             ),
             sandbox=sandbox,
             pipedrive_modal_ids={

@@ -7,7 +7,7 @@ fields) and strict about ids: an item without an integer ``id`` is a malformed a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -47,6 +47,15 @@ def _opt_int(value: Any) -> int | None:
 
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _opt_date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +220,11 @@ class DealProduct:
     currency: str
     is_enabled: bool
     comments: str
+    # Recurring products (Growth plan and above): "one-time" or how often the customer is billed;
+    # cycles None means billed indefinitely (openapi-v2 deal products).
+    billing_frequency: str = "one-time"
+    billing_frequency_cycles: int | None = None
+    billing_start_date: date | None = None
 
     @classmethod
     def from_api(cls, raw: dict[str, Any]) -> DealProduct:
@@ -229,6 +243,9 @@ class DealProduct:
             currency=_str(raw.get("currency")),
             is_enabled=raw.get("is_enabled") is not False,
             comments=_str(raw.get("comments")),
+            billing_frequency=_str(raw.get("billing_frequency")) or "one-time",
+            billing_frequency_cycles=_opt_int(raw.get("billing_frequency_cycles")),
+            billing_start_date=_opt_date(raw.get("billing_start_date")),
         )
 
 
@@ -246,6 +263,7 @@ class Product:
     unit: str
     tax: Decimal
     prices: tuple[ProductPrice, ...]
+    description: str = ""
 
     @classmethod
     def from_api(cls, raw: dict[str, Any]) -> Product:
@@ -261,6 +279,7 @@ class Product:
             unit=_str(raw.get("unit")),
             tax=to_decimal(raw.get("tax")),
             prices=prices,
+            description=_str(raw.get("description")),
         )
 
 

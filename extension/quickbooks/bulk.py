@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from extension.quickbooks.errors import QuickBooksNotFound, QuickBooksRejected, parse_fault
@@ -57,7 +58,7 @@ class BatchOperation:
 class DeletedEntity:
     entity: str
     id: str
-    updated_at: str = ""
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

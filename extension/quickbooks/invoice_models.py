@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
 from extension.quickbooks.models import (
     Entity,
     Json,
+    PhysicalAddress,
     Ref,
     meta_updated,
     money,
@@ -44,6 +45,9 @@ class InvoiceLine:
     @classmethod
     def from_api(cls, data: Json) -> InvoiceLine:
         detail_type = text(data, "DetailType")
+        if "_" in detail_type:
+            # Some answers (the void sample) spell the enum SALES_ITEM_LINE_DETAIL.
+            detail_type = "".join(part.capitalize() for part in detail_type.split("_"))
         detail = data.get(detail_type)
         detail = detail if isinstance(detail, dict) else {}
         return cls(
@@ -77,7 +81,15 @@ class Invoice(Entity):
     invoice_link: str = ""
     total_tax: Decimal = Decimal("0")
     linked_payment_ids: tuple[str, ...] = ()
-    updated_at: str = ""
+    updated_at: datetime | None = None
+    # DeliveryInfo is set once QuickBooks has emailed the invoice (the send operation).
+    delivered_at: datetime | None = None
+    # A change-data-capture stub of a deleted invoice reads {"status": "Deleted", "Id": ...}.
+    status: str = ""
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == "Deleted"
 
     @property
     def sales_lines(self) -> tuple[InvoiceLine, ...]:
@@ -93,6 +105,7 @@ class Invoice(Entity):
         tax = data.get("TxnTaxDetail")
         linked = data.get("LinkedTxn") or []
         bill_email = data.get("BillEmail")
+        delivery = data.get("DeliveryInfo")
         return cls(
             id=text(data, "Id"),
             sync_token=text(data, "SyncToken"),
@@ -119,7 +132,20 @@ class Invoice(Entity):
                 if isinstance(link, dict) and link.get("TxnType") == "Payment"
             ),
             updated_at=meta_updated(data),
+            delivered_at=_datetime(delivery.get("DeliveryTime"))
+            if isinstance(delivery, dict)
+            else None,
+            status=text(data, "status"),
         )
+
+
+def _datetime(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    # QBO times carry their offset; one without cannot be placed in time, so it is dropped.
+    return parsed if parsed.tzinfo is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +157,9 @@ class InvoiceLineDraft:
     description: str = ""
     tax_code_id: str = ""
     service_date: date | None = None
+    # Global companies with GlobalTaxCalculation=TaxInclusive: Amount is net of tax and this is
+    # the line's gross (Intuit reference SalesItemLineDetail.TaxInclusiveAmt, GB/AU/CA/IN).
+    tax_inclusive_amount: Decimal | None = None
 
     def to_api(self) -> Json:
         detail: Json = {"ItemRef": {"value": self.item_id}}
@@ -142,6 +171,8 @@ class InvoiceLineDraft:
             detail["TaxCodeRef"] = {"value": self.tax_code_id}
         if self.service_date:
             detail["ServiceDate"] = self.service_date.isoformat()
+        if self.tax_inclusive_amount is not None:
+            detail["TaxInclusiveAmt"] = self.tax_inclusive_amount
         line: Json = {
             "DetailType": "SalesItemLineDetail",
             # Amounts in cents; UnitPrice keeps the item's own precision (sent as given).
@@ -168,6 +199,7 @@ class InvoiceDraft:
     txn_tax_code_id: str = ""
     global_tax_calculation: str = ""
     allow_online_payment: bool = False
+    bill_address: PhysicalAddress | None = None
 
     def to_api(self) -> Json:
         body: Json = {
@@ -187,6 +219,7 @@ class InvoiceDraft:
                 {"TxnTaxCodeRef": {"value": self.txn_tax_code_id}} if self.txn_tax_code_id else None
             ),
             "GlobalTaxCalculation": self.global_tax_calculation or None,
+            "BillAddr": self.bill_address.to_api() if self.bill_address else None,
         }
         body.update({k: v for k, v in optional.items() if v is not None})
         if self.allow_online_payment:

@@ -7,14 +7,16 @@ with new minor versions and omits empty ones); drafts and changes build request 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
 __all__ = [
     "Ref",
+    "PhysicalAddress",
     "Customer",
     "CustomerDraft",
+    "CustomerUpdate",
     "Item",
     "Account",
     "TaxCode",
@@ -52,9 +54,15 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def meta_updated(data: Json) -> str:
+def meta_updated(data: Json) -> datetime | None:
+    """``MetaData.LastUpdatedTime`` as an instant: QBO writes it in the company's own offset
+    (``-07:00`` in summer, ``-08:00`` in winter), so the text does not sort or compare."""
     meta = data.get("MetaData")
-    return text(meta, "LastUpdatedTime") if isinstance(meta, dict) else ""
+    stamp = text(meta, "LastUpdatedTime") if isinstance(meta, dict) else ""
+    try:
+        return datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,44 @@ class Ref:
 
     def to_api(self) -> Json:
         return {"value": self.value, **({"name": self.name} if self.name else {})}
+
+
+@dataclass(frozen=True, slots=True)
+class PhysicalAddress:
+    """QBO's PhysicalAddress: up to five free lines plus city, region, postal code and country.
+
+    ``Id``, ``Lat`` and ``Long`` are system-defined and left out on purpose: they are never sent.
+    """
+
+    lines: tuple[str, ...] = ()
+    city: str = ""
+    region: str = ""  # CountrySubDivisionCode ("state name for USA" in Intuit's reference)
+    postal_code: str = ""
+    country: str = ""
+
+    @classmethod
+    def from_api(cls, data: Any) -> PhysicalAddress | None:
+        if not isinstance(data, dict):
+            return None
+        address = cls(
+            lines=tuple(text(data, f"Line{n}") for n in range(1, 6) if text(data, f"Line{n}")),
+            city=text(data, "City"),
+            region=text(data, "CountrySubDivisionCode"),
+            postal_code=text(data, "PostalCode"),
+            country=text(data, "Country"),
+        )
+        return address if address != cls() else None
+
+    def to_api(self) -> Json:
+        body: Json = {f"Line{n}": line for n, line in enumerate(self.lines[:5], start=1)}
+        optional = {
+            "City": self.city,
+            "CountrySubDivisionCode": self.region,
+            "PostalCode": self.postal_code,
+            "Country": self.country,
+        }
+        body.update({k: v for k, v in optional.items() if v})
+        return body
 
 
 def _email(data: Json, key: str) -> str:
@@ -98,7 +144,10 @@ class Customer(Entity):
     currency: Ref | None = None
     active: bool = True
     balance: Decimal = Decimal("0")
-    updated_at: str = ""
+    updated_at: datetime | None = None
+    bill_address: PhysicalAddress | None = None
+    # PrimaryTaxIdentifier (GB, CA, IN, AU): QBO masks it on read, showing the last five only.
+    tax_identifier: str = ""
 
     @classmethod
     def from_api(cls, data: Json) -> Customer:
@@ -112,7 +161,30 @@ class Customer(Entity):
             active=bool(data.get("Active", True)),
             balance=money(data.get("Balance")),
             updated_at=meta_updated(data),
+            bill_address=PhysicalAddress.from_api(data.get("BillAddr")),
+            tax_identifier=text(data, "PrimaryTaxIdentifier"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerUpdate:
+    """A sparse customer update: only the fields set here change (reference §3.5)."""
+
+    id: str
+    sync_token: str
+    bill_address: PhysicalAddress | None = None
+    email: str | None = None
+    tax_identifier: str | None = None
+
+    def to_api(self) -> Json:
+        body: Json = {"Id": self.id, "SyncToken": self.sync_token, "sparse": True}
+        if self.bill_address is not None:
+            body["BillAddr"] = self.bill_address.to_api()
+        if self.email is not None:
+            body["PrimaryEmailAddr"] = {"Address": self.email}
+        if self.tax_identifier is not None:
+            body["PrimaryTaxIdentifier"] = self.tax_identifier
+        return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +198,8 @@ class CustomerDraft:
     currency_code: str = ""
 
     def to_api(self) -> Json:
-        body: Json = {"DisplayName": self.display_name}
+        # Without a DisplayName QBO derives one from the name parts; an empty one is not sent.
+        body: Json = {"DisplayName": self.display_name} if self.display_name.strip() else {}
         if self.company_name:
             body["CompanyName"] = self.company_name
         if self.given_name:
@@ -305,6 +378,8 @@ class CompanyInfo:
     legal_name: str
     country: str
     email: str = ""
+    # Minor version 75 added DefaultTimeZone; older answers lack it.
+    default_time_zone: str = ""
 
     @property
     def uses_global_tax_model(self) -> bool:
@@ -319,4 +394,5 @@ class CompanyInfo:
             legal_name=text(data, "LegalName"),
             country=text(data, "Country"),
             email=_email(data, "Email"),
+            default_time_zone=text(data, "DefaultTimeZone"),
         )

@@ -8,60 +8,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from extension.app import create_app
-from extension.settings import Settings
-from extension.store.migrate import upgrade
-from tests.support import TEST_ENV
+from tests.live_server import LiveServer, live_server
+
+__all__ = ["LiveServer", "live_server"]  # the fixture, shared with the contract tests
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class LiveServer:
-    base_url: str
-    settings: Settings
-
-
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'live.db'}"
-    settings = Settings.from_env(
-        {**TEST_ENV, "APP_BASE_URL": base_url, "DATABASE_URL": database_url}
-    )
-    upgrade(database_url)  # the live server runs on the migrated schema, as `make run` does
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield LiveServer(base_url=base_url, settings=settings)
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 # Module scope: Playwright's sync API keeps an event loop running in the main thread while it

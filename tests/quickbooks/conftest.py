@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -67,3 +69,38 @@ async def qb(
 ) -> QuickBooksClient:
     qbo.requests.clear()  # the connect flow's own reads are not the test's
     return await client_for_company(services, connected)
+
+
+@dataclass
+class Wire:
+    """Raw HTTP on the stand-in's accounting API, as any client would send it."""
+
+    http: httpx.AsyncClient
+    base: str
+    token: str
+
+    async def get(self, path: str, **params: str) -> httpx.Response:
+        return await self.http.get(
+            f"{self.base}/{path}",
+            params={"minorversion": "75", **params},
+            headers={"Authorization": self.token, "Accept": "application/json"},
+        )
+
+    async def post(self, path: str, body: object, **params: str) -> httpx.Response:
+        return await self.http.post(
+            f"{self.base}/{path}",
+            params={"minorversion": "75", **params},
+            json=body,
+            headers={"Authorization": self.token, "Accept": "application/json"},
+        )
+
+    async def query(self, sql: str) -> httpx.Response:
+        return await self.get("query", query=sql)
+
+
+@pytest.fixture
+async def wire(services: Services, qb: QuickBooksClient, qbo: QuickBooksStandIn) -> Wire:
+    await qb.get_preferences()  # any call: its bearer token is the connected company's
+    token = qbo.requests[-1].authorization
+    base = f"{services.settings.qbo_api_url}/v3/company/{US_REALM_ID}"
+    return Wire(services.quickbooks_http, base, token)

@@ -232,3 +232,25 @@ async def test_quickbooks_ids_are_checked_before_they_enter_a_url(
     with pytest.raises(ValueError):
         await qb.invoice_pdf(entity_id)
     assert qbo.requests == []
+
+
+async def test_last_updated_times_are_read_as_instants(
+    qb: QuickBooksClient, qbo: QuickBooksStandIn
+) -> None:
+    invoice = await qb.create_invoice(draft())
+    assert invoice.updated_at is not None and invoice.updated_at.utcoffset() is not None
+    assert abs((invoice.updated_at - qbo.clock.now()).total_seconds()) < 5
+    # the same instant written in two offsets, as QBO does across a DST change
+    summer = Invoice.from_api({"MetaData": {"LastUpdatedTime": "2026-03-08T03:30:00-07:00"}})
+    winter = Invoice.from_api({"MetaData": {"LastUpdatedTime": "2026-03-08T02:30:00-08:00"}})
+    assert summer.updated_at == winter.updated_at
+
+
+async def test_a_customer_without_display_name_gets_the_derived_one(
+    qb: QuickBooksClient, qbo: QuickBooksStandIn
+) -> None:
+    customer = await qb.create_customer(
+        CustomerDraft(display_name="", given_name="Ada", family_name="Lovelace")
+    )
+    assert customer.display_name == "Ada Lovelace"
+    assert b"DisplayName" not in qbo.requests[-1].body

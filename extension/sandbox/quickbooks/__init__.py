@@ -1,10 +1,11 @@
 """The local QuickBooks Online stand-in, mounted at ``/sandbox/quickbooks`` (design.md §6).
 
 It follows Intuit's documentation and sample payloads, not our client: the Intuit URL layout
-(``/v3/company/{realmId}/...``, ``/oauth2/v1/tokens/bearer``, ``/oauth2/v1/tokens/revoke``, a
-consent page at ``/connect/oauth2``), rotating refresh tokens on a movable clock, a seeded US
-company and a UK one, Intuit's business rules and error shapes, throttling, injected faults,
-signed webhooks back to the app and a page to record a payment. State lives in memory on one
+(``/v3/company/{realmId}/...``, ``/oauth2/v1/tokens/bearer``, ``/v2/oauth2/tokens/revoke``,
+OpenID discovery documents under ``/.well-known/``, a consent page at ``/connect/oauth2``),
+rotating refresh tokens on a movable clock, a seeded US company and a UK one, Intuit's
+business rules and error shapes, throttling, injected faults, signed webhooks back to the app
+and a page to record a payment. State lives in memory on one
 :class:`QuickBooksStandIn` per sandbox (``stand_in(sandbox)``); routes capture it in closures.
 """
 
@@ -71,7 +72,8 @@ def discovery(sandbox: Sandbox) -> dict[str, Any]:
         "api_base_url": base,
         "authorize_url": base + "/connect/oauth2",
         "token_url": base + "/oauth2/v1/tokens/bearer",
-        "revoke_url": base + "/oauth2/v1/tokens/revoke",
+        "revoke_url": base + "/v2/oauth2/tokens/revoke",
+        "discovery_url": base + "/.well-known/openid_sandbox_configuration",
         "payment_page_url": base + "/payments/new",
         "realm_id": US_REALM_ID,
         "realms": {"us": US_REALM_ID, "global": GLOBAL_REALM_ID},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from extension.sandbox.quickbooks import payments, rules
+from extension.sandbox.quickbooks import customers, payments, rules
 from extension.sandbox.quickbooks.bulk_ops import run_batch, run_cdc
 from extension.sandbox.quickbooks.faults import (
     Fault,
@@ -29,31 +30,30 @@ from extension.sandbox.quickbooks.faults import (
     throttle_response,
 )
 from extension.sandbox.quickbooks.pdf import invoice_pdf
-from extension.sandbox.quickbooks.query_language import parse_query, run_query
+from extension.sandbox.quickbooks.properties import ENTITIES
+from extension.sandbox.quickbooks.query_engine import prepare, run_query
+from extension.sandbox.quickbooks.query_language import parse_query
 from extension.sandbox.quickbooks.state import CompanyState, RecordedRequest
+from extension.sandbox.quickbooks.validation import unsupported
 from extension.sandbox.quickbooks.webhooks_out import WebhookSender
 
 if TYPE_CHECKING:
     from extension.sandbox.quickbooks.standin import QuickBooksStandIn
 
-__all__ = ["api_routes", "render", "ENTITY_NAMES"]
+__all__ = ["api_routes", "render", "ENTITY_NAMES", "answer_query"]
+
+logger = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-ENTITY_NAMES = {
-    name.lower(): name
-    for name in (
-        "Customer", "Item", "Account", "TaxCode", "TaxRate", "Term", "Invoice", "Payment",
-        "CompanyInfo", "Preferences",
-    )
-}  # fmt: skip
+ENTITY_NAMES = {name.lower(): name for name in ENTITIES}
 _CREATORS: dict[str, Callable[[CompanyState, Json], Json]] = {
     "Invoice": rules.create_invoice,
-    "Customer": rules.create_customer,
+    "Customer": customers.create_customer,
     "Payment": payments.create_payment,
 }
 _UPDATERS: dict[str, Callable[[CompanyState, Json], Json]] = {
     "Invoice": rules.update_invoice,
-    "Customer": rules.update_customer,
+    "Customer": customers.update_customer,
 }
 
 
@@ -71,28 +71,45 @@ def render(company: CompanyState, entity: str, record: Json, include: str = "") 
     return out
 
 
+def answer_query(company: CompanyState, sql: str, include: str = "") -> Json:
+    """The ``QueryResponse`` for one statement (also a batch item's answer)."""
+    parsed = prepare(parse_query(sql))
+    records = company.table(parsed.entity).values()
+    rows = [render(company, parsed.entity, record, include) for record in records]
+    return run_query(parsed, rows, company.zone)
+
+
 def _decode(raw: bytes) -> Json:
     try:
         body = json.loads(raw, parse_float=Decimal) if raw else {}
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Fault("2010", "Request has invalid or unsupported property", "Bad JSON") from exc
+        raise unsupported(f"Unexpected character: {exc}") from exc
     if not isinstance(body, dict):
-        raise Fault("2010", "Request has invalid or unsupported property", "Body is not an object")
+        raise unsupported("Can not deserialize instance out of START_ARRAY token")
     return body
+
+
+def _no_resource(request: Request) -> Fault:
+    """What QBO answers for a URL it has no resource for (recorded bodies: HTTP 400, code 500)."""
+    relative = request.url.path[request.url.path.index("/v3/company/") :]
+    return Fault(
+        "500",
+        "Unsupported Operation",
+        f"Operation Could not find resource for relative : {relative} of full path: "
+        f"{request.url} is not supported.",
+        element=None,
+    )
 
 
 def _operation(company: CompanyState, request: Request, parts: list[str], raw: bytes) -> Any:
     """The answer body for a request the realm may make, or a Fault."""
     method, query = request.method, request.query_params
     include = query.get("include", "")
-    time = company.clock.stamp()
+    time = company.time()
     head = parts[0].lower() if parts else ""
     if head == "query":
         sql = query.get("query") or raw.decode("utf-8", "replace")
-        parsed = parse_query(sql)
-        rows = list(company.table(parsed.entity).values())
-        result = run_query(parsed, [render(company, parsed.entity, r, include) for r in rows])
-        return {"QueryResponse": result, "time": time}
+        return {"QueryResponse": answer_query(company, sql, include), "time": time}
     if head == "batch" and method == "POST":
         return {"BatchItemResponse": run_batch(company, _decode(raw)), "time": time}
     if head == "cdc" and method == "GET":
@@ -103,7 +120,7 @@ def _operation(company: CompanyState, request: Request, parts: list[str], raw: b
         return {"CompanyInfo": render(company, "CompanyInfo", company.company_info), "time": time}
     entity = ENTITY_NAMES.get(head)
     if entity is None:
-        raise Fault("404", "Not Found", status=404)
+        raise _no_resource(request)
     if method == "GET" and len(parts) == 2:
         record = company.get(entity, parts[1])
         if record is None:
@@ -137,7 +154,7 @@ def _operation(company: CompanyState, request: Request, parts: list[str], raw: b
                 fault_type="ValidationFault",
             )
         return {entity: render(company, entity, saved, include), "time": time}
-    raise Fault("404", "Not Found", status=404)
+    raise _no_resource(request)
 
 
 def _send(company: CompanyState, record: Json, query: Any) -> Json:
@@ -147,7 +164,7 @@ def _send(company: CompanyState, record: Json, query: Any) -> Json:
     if not (record.get("BillEmail") or {}).get("Address"):
         rules.required(record, "BillEmail")
     record["EmailStatus"] = "EmailSent"
-    record["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": company.clock.stamp()}
+    record["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": company.stamp()}
     company.emails_sent += 1
     return company.touch("Invoice", record, "Emailed")
 
@@ -213,7 +230,13 @@ def api_routes(stand_in: QuickBooksStandIn, webhooks: WebhookSender) -> list[Bas
             result = _operation(company, request, [p for p in path.split("/") if p], raw)
             status = 200
         except Fault as exc:
-            result, status = fault_body(exc, company.clock.stamp()), exc.status
+            result, status = fault_body(exc, company.time()), exc.status
+        except Exception:  # a stand-in bug: answer as QBO's SystemFault, never a bare 500
+            logger.exception("QuickBooks stand-in failed on %s %s", request.method, path)
+            failure = Fault("10000", "An application error has occurred while processing your "
+                            "request", "System Failure Error: An unexpected error occurred",
+                            fault_type="SystemFault", status=500)  # fmt: skip
+            result, status = fault_body(failure, company.time()), 500
         if requestid and request.method == "POST":
             company.replays[requestid] = (status, result)
         webhooks.notify(realm_id, company.changes[changes_before:])

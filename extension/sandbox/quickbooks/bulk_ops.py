@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from extension.sandbox.quickbooks import payments, rules
+from extension.sandbox.quickbooks import customers, payments, rules
 from extension.sandbox.quickbooks.faults import Fault
-from extension.sandbox.quickbooks.query_language import parse_query, run_query
 from extension.sandbox.quickbooks.state import CompanyState
 
 __all__ = ["run_batch", "run_cdc", "BATCH_LIMIT"]
@@ -18,16 +17,12 @@ _CDC_UNSUPPORTED = {"TaxCode", "TaxRate"}
 
 
 def _one(company: CompanyState, item: Json) -> Json:
-    from extension.sandbox.quickbooks.api import ENTITY_NAMES, render
+    from extension.sandbox.quickbooks.api import ENTITY_NAMES, answer_query, render
 
     bid = str(item.get("bId", ""))
     try:
         if "Query" in item:
-            parsed = parse_query(str(item["Query"]))
-            rows = [
-                render(company, parsed.entity, r) for r in company.table(parsed.entity).values()
-            ]
-            return {"bId": bid, "QueryResponse": run_query(parsed, rows)}
+            return {"bId": bid, "QueryResponse": answer_query(company, str(item["Query"]))}
         operation = str(item.get("operation", ""))
         entity = next((k for k in item if k.lower() in ENTITY_NAMES and k != "bId"), "")
         body = item.get(entity)
@@ -38,11 +33,11 @@ def _one(company: CompanyState, item: Json) -> Json:
         if entity == "Invoice" and operation == "update":
             saved = rules.update_invoice(company, body)
         elif entity == "Customer" and operation == "update":
-            saved = rules.update_customer(company, body)
+            saved = customers.update_customer(company, body)
         elif operation == "create" and entity == "Invoice":
             saved = rules.create_invoice(company, body)
         elif operation == "create" and entity == "Customer":
-            saved = rules.create_customer(company, body)
+            saved = customers.create_customer(company, body)
         elif operation == "create" and entity == "Payment":
             saved = payments.create_payment(company, body)
         else:
@@ -59,20 +54,27 @@ def run_batch(company: CompanyState, body: Json) -> list[Json]:
             "2020", "Required param missing", "BatchItemRequest", element="BatchItemRequest"
         )
     if len(items) > BATCH_LIMIT:
-        raise Fault("6000", "A business validation error has occurred",
-                    f"Batch size {len(items)} exceeds the limit of {BATCH_LIMIT}")  # fmt: skip
+        # Code and message from Intuit's error-code list; its detail wording is not recorded
+        # anywhere we could find, so this one is ours.
+        raise Fault(
+            "1040",
+            "Batch size exceeds allowed limit",
+            f"Batch size exceeds allowed limit : The maximum number of items in a batch "
+            f"request is {BATCH_LIMIT}. Supplied: {len(items)}",
+        )
     # Items are independent: each one is a unit of its own, failures do not roll others back.
     return [_one(company, item) for item in items if isinstance(item, dict)]
 
 
-def _since(value: str, now: datetime) -> datetime:
+def _since(value: str, now: datetime, zone: tzinfo) -> datetime:
+    """changedSince as an instant; a date or a time without offset is the company's local."""
     try:
         since = datetime.fromisoformat(value) if "T" in value else None
         if since is None:
-            since = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+            since = datetime.combine(date.fromisoformat(value), datetime.min.time(), zone)
     except ValueError as exc:
         raise Fault("2010", "Request has invalid or unsupported property", "changedSince") from exc
-    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    since = since if since.tzinfo else since.replace(tzinfo=zone)
     if now - since > timedelta(days=30):
         raise Fault("6000", "A business validation error has occurred",
                     "changedSince must be within the last 30 days")  # fmt: skip
@@ -83,7 +85,9 @@ def run_cdc(company: CompanyState, entities: str, changed_since: str) -> Json:
     from extension.sandbox.quickbooks.api import ENTITY_NAMES, render
 
     now = company.clock.now()
-    since = _since(rules.required({"changedSince": changed_since}, "changedSince"), now)
+    since = _since(
+        rules.required({"changedSince": changed_since}, "changedSince"), now, company.zone
+    )
     names = [ENTITY_NAMES.get(e.strip().lower(), "") for e in entities.split(",") if e.strip()]
     if not names or "" in names or _CDC_UNSUPPORTED & set(names):
         raise Fault("2010", "Request has invalid or unsupported property", "entities")
@@ -94,11 +98,11 @@ def run_cdc(company: CompanyState, entities: str, changed_since: str) -> Json:
                 if i in company.table(name)]  # fmt: skip
         for (entity, entity_id), at in company.deleted.items():
             if entity == name and at >= since:
-                stamp = at.isoformat(timespec="seconds")
+                stamp = company.stamp(at)
                 rows.append(
                     {"domain": "QBO", "status": "Deleted", "Id": entity_id,
                      "MetaData": {"LastUpdatedTime": stamp}}
                 )  # fmt: skip
         if rows:
             responses.append({name: rows[:1000], "startPosition": 1, "maxResults": len(rows)})
-    return {"CDCResponse": [{"QueryResponse": responses or [{}]}], "time": company.clock.stamp()}
+    return {"CDCResponse": [{"QueryResponse": responses or [{}]}], "time": company.time()}

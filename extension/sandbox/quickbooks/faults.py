@@ -36,7 +36,7 @@ class Fault(Exception):
         message: str,
         detail: str = "",
         *,
-        element: str = "",
+        element: str | None = "",
         fault_type: str = "ValidationFault",
         status: int = 400,
     ) -> None:
@@ -49,17 +49,10 @@ class Fault(Exception):
         self.status = status
 
     def to_api(self) -> dict[str, Any]:
-        return {
-            "Error": [
-                {
-                    "Message": self.message,
-                    "Detail": self.detail,
-                    "code": self.code,
-                    "element": self.element,
-                }
-            ],
-            "type": self.fault_type,
-        }
+        error = {"Message": self.message, "Detail": self.detail, "code": self.code}
+        if self.element is not None:  # deserializer and query faults carry no element
+            error["element"] = self.element
+        return {"Error": [error], "type": self.fault_type}
 
 
 def fault_body(fault: Fault, time: str) -> dict[str, Any]:

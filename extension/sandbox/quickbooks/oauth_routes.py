@@ -1,4 +1,10 @@
-"""Intuit's OAuth endpoints, stood in: consent page, token endpoint, revoke (reference §1)."""
+"""Intuit's OAuth endpoints, stood in: discovery, consent page, token endpoint, revoke (§1).
+
+Paths follow Intuit's: the discovery documents at ``/.well-known/openid_sandbox_configuration``
+and ``/.well-known/openid_configuration`` (the spellings intuit-oauth and Intuit's discovery
+page use; the hyphenated one Intuit also serves), the token endpoint at
+``/oauth2/v1/tokens/bearer`` and revoke at ``/v2/oauth2/tokens/revoke``.
+"""
 
 from __future__ import annotations
 
@@ -87,6 +93,26 @@ def oauth_routes(sandbox: Sandbox, stand_in: QuickBooksStandIn) -> list[BaseRout
             body["x_refresh_token_hard_expires_in"] = 157680000
         return json_response(body)
 
+    async def discovery(request: Request) -> Response:
+        base = str(request.url_for("sandbox:quickbooks:consent")).removesuffix("/connect/oauth2")
+        # Intuit's document, its endpoints pointed at the stand-in. The stand-in issues no
+        # id_token (no openid scope), so userinfo and jwks are named but not served.
+        document = {
+            "issuer": base + "/op/v1",
+            "authorization_endpoint": base + "/connect/oauth2",
+            "token_endpoint": base + "/oauth2/v1/tokens/bearer",
+            "userinfo_endpoint": base + "/v1/openid_connect/userinfo",
+            "revocation_endpoint": base + "/v2/oauth2/tokens/revoke",
+            "jwks_uri": base + "/op/v1/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "email", "profile", "address", "phone"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"],
+        }
+        return json_response(document)
+
     async def revoke(request: Request) -> Response:
         if not stand_in.client_authenticated(request.headers.get("authorization", ""), {}):
             return _oauth_error(OAuthFailure("invalid_client", "Client authentication failed", 401))
@@ -98,9 +124,16 @@ def oauth_routes(sandbox: Sandbox, stand_in: QuickBooksStandIn) -> list[BaseRout
             return Response(status_code=400, headers={"intuit_tid": intuit_tid()})
         return Response(status_code=200, headers={"intuit_tid": intuit_tid()})
 
+    discovery_paths = [
+        f"/.well-known/{name}{slash}"
+        for name in ("openid_sandbox_configuration", "openid_configuration",
+                     "openid-sandbox-configuration", "openid-configuration")
+        for slash in ("", "/")
+    ]  # fmt: skip
     return [
+        *(Route(path, discovery, methods=["GET"]) for path in discovery_paths),
         Route("/connect/oauth2", consent, methods=["GET"], name="consent"),
         Route("/connect/oauth2", decide, methods=["POST"], name="consent_decide"),
         Route("/oauth2/v1/tokens/bearer", token, methods=["POST"], name="token"),
-        Route("/oauth2/v1/tokens/revoke", revoke, methods=["POST"], name="revoke"),
+        Route("/v2/oauth2/tokens/revoke", revoke, methods=["POST"], name="revoke"),
     ]

@@ -9,6 +9,7 @@ from typing import Any
 from extension.sandbox.quickbooks.faults import Fault
 from extension.sandbox.quickbooks.rules import cents, dec, not_found, reference, required
 from extension.sandbox.quickbooks.state import CompanyState
+from extension.sandbox.quickbooks.validation import clean
 
 __all__ = ["create_payment"]
 
@@ -16,6 +17,7 @@ Json = dict[str, Any]
 
 
 def create_payment(company: CompanyState, body: Json) -> Json:
+    body = {k: v for k, v in clean("Payment", body, creating=True).items() if v is not None}
     customer = reference(company, "Customer", required(body, "CustomerRef"), "CustomerRef")
     total = cents(dec(required(body, "TotalAmt"), "TotalAmt"))
     applied = Decimal("0")
@@ -39,9 +41,9 @@ def create_payment(company: CompanyState, body: Json) -> Json:
             "TotalAmt": total,
             "UnappliedAmt": total - applied,
             "ProcessPayment": False,
-            "TxnDate": body.get("TxnDate") or company.clock.now().date().isoformat(),
+            "TxnDate": body.get("TxnDate") or company.local().date().isoformat(),
             "CurrencyRef": copy.deepcopy(customer.get("CurrencyRef", {})),
-            "DepositToAccountRef": body.get("DepositToAccountRef") or {"value": "4"},
+            "DepositToAccountRef": copy.deepcopy(body.get("DepositToAccountRef")) or {"value": "4"},
             "Line": [
                 {"Amount": amount, "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}]}
                 for inv, amount in targets

@@ -1,8 +1,10 @@
-"""Intuit's business rules for invoices, customers and payments, as the stand-in enforces them.
+"""Intuit's business rules for invoices, as the stand-in enforces them (customers: customers.py).
 
 Codes and messages follow recorded QBO responses (reference §3, §4.5, §6.1): 2020 required
-field, 2500 invalid reference, 5010 stale object, 6070 Amount ≠ Qty × UnitPrice, 6140 duplicate
-DocNumber, 6240 duplicate name, 610 object not found, 6000 other business validation.
+field, 2050 string length, 2500 invalid reference, 5010 stale object, 6070 Amount ≠ Qty ×
+UnitPrice, 6090 discount without amount or percent, 6140 duplicate DocNumber, 610 object not
+found, 6000 other business validation. Bodies pass ``validation.clean`` first: what reaches
+these rules names only documented properties with values of the right type.
 """
 
 from __future__ import annotations
@@ -13,29 +15,24 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from extension.sandbox.quickbooks.faults import Fault
+from extension.sandbox.quickbooks.properties import SHAPES
 from extension.sandbox.quickbooks.state import CompanyState
+from extension.sandbox.quickbooks.validation import clean
 
 __all__ = [
     "required",
     "not_found",
     "check_sync_token",
+    "existing",
+    "apply_update",
     "create_invoice",
     "update_invoice",
     "void_invoice",
     "delete_invoice",
-    "create_customer",
-    "update_customer",
-    "MUTABLE_INVOICE_FIELDS",
 ]
 
 Json = dict[str, Any]
 CENT = Decimal("0.01")
-MUTABLE_INVOICE_FIELDS = (
-    "CustomerRef", "Line", "DocNumber", "TxnDate", "DueDate", "SalesTermRef", "CurrencyRef",
-    "BillEmail", "PrivateNote", "CustomerMemo", "TxnTaxDetail", "GlobalTaxCalculation",
-    "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment", "EmailStatus", "BillAddr",
-    "ShipAddr", "CustomField", "ExchangeRate",
-)  # fmt: skip
 
 
 def cents(value: Decimal) -> Decimal:
@@ -92,31 +89,23 @@ def check_sync_token(record: Json, body: Json) -> None:
 
 
 def _sales_line(company: CompanyState, line: Json, number: int, global_tax: bool) -> Json:
-    detail = line.get("SalesItemLineDetail")
-    detail = copy.deepcopy(detail) if isinstance(detail, dict) else {}
-    if "Amount" in detail:
-        raise Fault(
-            "2010",
-            "Request has invalid or unsupported property",
-            "Property Name:Can not construct instance of com.intuit.schema.finance.v3.SalesItemLineDetail specified is unsupported or invalid",  # noqa: E501
-            element="Amount",
-        )
+    detail = copy.deepcopy(line.get("SalesItemLineDetail") or {})
     amount = cents(dec(required(line, "Amount"), "Amount"))
     item = reference(company, "Item", detail.get("ItemRef"), "ItemRef")
     detail["ItemRef"] = {"value": item["Id"], "name": item["Name"]}
     qty, price = detail.get("Qty"), detail.get("UnitPrice")
     if qty is not None and price is not None:
-        if cents(dec(qty, "Qty") * dec(price, "UnitPrice")) != amount:
+        if cents(qty * price) != amount:
             raise Fault(
                 "6070",
                 "Amount is not equal to UnitPrice * Qty",
                 f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount:,}",
             )
-    elif price is not None and dec(price, "UnitPrice") != 0:
-        detail["Qty"] = dec(amount / dec(price, "UnitPrice"), "Qty").normalize()
+    elif price is not None and price != 0:
+        detail["Qty"] = (amount / price).normalize()
     tax_ref = detail.get("TaxCodeRef")
     if global_tax:
-        if not isinstance(tax_ref, dict) or not tax_ref.get("value"):
+        if not tax_ref or not tax_ref.get("value"):
             raise Fault(
                 "6000",
                 "A business validation error has occurred while processing your request",
@@ -124,7 +113,7 @@ def _sales_line(company: CompanyState, line: Json, number: int, global_tax: bool
                 "before you save.",
             )
         reference(company, "TaxCode", tax_ref, "TaxCodeRef")
-    elif not isinstance(tax_ref, dict) or tax_ref.get("value") not in ("TAX", "NON"):
+    elif not tax_ref or tax_ref.get("value") not in ("TAX", "NON"):
         detail["TaxCodeRef"] = {"value": "NON"}
     out = {
         "Id": str(number),
@@ -134,77 +123,126 @@ def _sales_line(company: CompanyState, line: Json, number: int, global_tax: bool
         "SalesItemLineDetail": detail,
     }
     if line.get("Description"):
-        out["Description"] = str(line["Description"])
+        out["Description"] = line["Description"]
     return out
 
 
-def _rate(company: CompanyState, code_id: str) -> Decimal:
+def _discount_line(line: Json, number: int, subtotal: Decimal) -> Json:
+    detail = copy.deepcopy(line.get("DiscountLineDetail") or {})
+    if detail.get("PercentBased") and detail.get("DiscountPercent") is not None:
+        amount = cents(subtotal * detail["DiscountPercent"] / 100)
+    elif line.get("Amount") is not None:
+        amount = cents(line["Amount"])
+    else:
+        raise Fault(
+            "6090",
+            "Discount Line missing required info.",
+            "Discount amount or percent should be provided.",
+        )
+    return {"Id": str(number), "LineNum": number, "Amount": amount,
+            "DetailType": "DiscountLineDetail", "DiscountLineDetail": detail}  # fmt: skip
+
+
+def _rates(company: CompanyState, code_id: str) -> list[tuple[str, Decimal]]:
+    """The (TaxRate Id, percent) pairs a tax code applies."""
     code = company.get("TaxCode", code_id) or {}
-    total = Decimal("0")
+    out = []
     for d in code.get("SalesTaxRateList", {}).get("TaxRateDetail", []):
         rate = company.get("TaxRate", d["TaxRateRef"]["value"]) or {}
-        total += Decimal(str(rate.get("RateValue", 0)))
-    return total
+        out.append((d["TaxRateRef"]["value"], Decimal(str(rate.get("RateValue", 0)))))
+    return out
 
 
-def _build_lines(company: CompanyState, invoice: Json) -> tuple[list[Json], Decimal, Decimal]:
-    """Numbered lines with the subtotal line appended, the subtotal and the total tax."""
+def _tax_lines(company: CompanyState, invoice: Json, lines: list[Json]) -> list[Json]:
+    """One TaxLine per rate applied, as QBO computes them (invoice sample TxnTaxDetail)."""
+    taxable: dict[str, Decimal] = {}  # TaxRate Id -> net amount
+    percents: dict[str, Decimal] = {}
+    # TaxRate Id -> tax already fixed by the line's gross (TaxInclusiveAmt - Amount).
+    fixed: dict[str, Decimal] = {}
+    inclusive = invoice.get("GlobalTaxCalculation") == "TaxInclusive"
+    for line in lines:
+        code = line.get("SalesItemLineDetail", {}).get("TaxCodeRef", {}).get("value")
+        if company.country != "US" and code:
+            applied = _rates(company, code)
+        elif company.country == "US" and code == "TAX":
+            group = (invoice.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef", {}).get("value")
+            applied = _rates(company, group) if group else []
+        else:
+            applied = []
+        total_rate = sum((rate for _, rate in applied), Decimal("0"))
+        # A TaxInclusive line's Amount is already net of tax (Qty × UnitPrice, the net price);
+        # its gross, when sent, is TaxInclusiveAmt, and the tax is the difference, shared over
+        # the code's rates. Recorded AU invoice: Amount 409.09, TaxInclusiveAmt 450, TotalAmt 450.
+        gross = line.get("SalesItemLineDetail", {}).get("TaxInclusiveAmt")
+        for rate_id, rate in applied:
+            taxable[rate_id] = taxable.get(rate_id, Decimal("0")) + line["Amount"]
+            percents[rate_id] = rate
+            if inclusive and gross is not None and total_rate:
+                share = (Decimal(str(gross)) - line["Amount"]) * rate / total_rate
+                fixed[rate_id] = fixed.get(rate_id, Decimal("0")) + share
+    return [
+        {
+            "DetailType": "TaxLineDetail",
+            "Amount": cents(fixed[rate_id] if rate_id in fixed else net * percents[rate_id] / 100),
+            "TaxLineDetail": {
+                "TaxRateRef": {"value": rate_id},
+                "PercentBased": True,
+                "TaxPercent": percents[rate_id],
+                "NetAmountTaxable": cents(net),
+            },
+        }  # fmt: skip
+        for rate_id, net in taxable.items()
+    ]
+
+
+def _build_lines(company: CompanyState, invoice: Json) -> tuple[list[Json], Decimal, list[Json]]:
+    """Numbered lines with the subtotal line, the total before tax, and the tax lines."""
     global_tax = company.country != "US"
-    lines: list[Json] = []
-    for line in required(invoice, "Line"):
-        kind = line.get("DetailType") if isinstance(line, dict) else None
-        if kind == "SalesItemLineDetail":
-            lines.append(_sales_line(company, line, len(lines) + 1, global_tax))
-        elif kind == "DescriptionOnly":
-            n = len(lines) + 1
-            lines.append({**line, "Id": str(n), "LineNum": n, "Amount": Decimal("0")})
-        elif kind != "SubTotalLineDetail":  # the server computes subtotal lines itself
-            raise Fault("2010", "Request has invalid or unsupported property", element="Line")
-    if not any(line["DetailType"] == "SalesItemLineDetail" for line in lines):
-        raise Fault("6000", "A business validation error has occurred", "An invoice needs a line")
-    subtotal = sum((line["Amount"] for line in lines), Decimal("0"))
-    tax = Decimal("0")
     if global_tax:
-        mode = required(invoice, "GlobalTaxCalculation")
-        for line in lines:
-            code = line.get("SalesItemLineDetail", {}).get("TaxCodeRef", {}).get("value")
-            if code and mode == "TaxExcluded":
-                tax += line["Amount"] * _rate(company, code) / 100
-            elif code and mode == "TaxInclusive":
-                rate = _rate(company, code)
-                tax += line["Amount"] - line["Amount"] * 100 / (100 + rate)
-    else:
-        group = (invoice.get("TxnTaxDetail") or {}).get("TxnTaxCodeRef", {}).get("value")
-        if group:
-            reference(company, "TaxCode", {"value": group}, "TxnTaxCodeRef")
-            taxable = sum(
-                (
-                    line["Amount"]
-                    for line in lines
-                    if line.get("SalesItemLineDetail", {}).get("TaxCodeRef", {}).get("value")
-                    == "TAX"
-                ),
-                Decimal("0"),
-            )
-            tax = taxable * _rate(company, group) / 100
-    lines.append({"DetailType": "SubTotalLineDetail", "Amount": subtotal, "SubTotalLineDetail": {}})
-    return lines, subtotal, cents(tax)
+        required(invoice, "GlobalTaxCalculation")
+    lines: list[Json] = []
+    discount = Decimal("0")
+    for line in required(invoice, "Line"):
+        kind = line.get("DetailType")
+        number = len(lines) + 1
+        if kind == "SalesItemLineDetail":
+            lines.append(_sales_line(company, line, number, global_tax))
+        elif kind == "DescriptionOnly":
+            described = {k: v for k, v in line.items() if k not in ("Id", "LineNum", "Amount")}
+            lines.append({**described, "Id": str(number), "LineNum": number,
+                          "Amount": Decimal("0"), "DescriptionLineDetail":
+                          line.get("DescriptionLineDetail") or {}})  # fmt: skip
+        elif kind == "DiscountLineDetail":
+            sales = sum((x["Amount"] for x in lines if "SalesItemLineDetail" in x), Decimal(0))
+            lines.append(_discount_line(line, number, sales))
+            discount += lines[-1]["Amount"]
+        elif kind != "SubTotalLineDetail":  # the server computes subtotal lines itself
+            required(line, "DetailType")
+            raise Fault("6000", "A business validation error has occurred while processing "
+                        "your request", f"Business Validation Error: {kind} lines are not "
+                        "supported on an invoice")  # fmt: skip
+    sales_lines = [line for line in lines if line["DetailType"] == "SalesItemLineDetail"]
+    if not sales_lines:
+        required({}, "Line")
+    subtotal = sum((line["Amount"] for line in sales_lines), Decimal("0"))
+    tax_lines = _tax_lines(company, invoice, sales_lines)
+    at = next((i for i, x in enumerate(lines) if x["DetailType"] == "DiscountLineDetail"), None)
+    subtotal_line: Json = {"DetailType": "SubTotalLineDetail", "Amount": subtotal,
+                     "SubTotalLineDetail": {}}  # fmt: skip
+    lines.insert(len(lines) if at is None else at, subtotal_line)
+    return lines, subtotal - discount, tax_lines
 
 
 def _doc_number(company: CompanyState, invoice: Json, own_id: str | None) -> None:
     number = invoice.get("DocNumber")
+    if number is None:
+        # Numbered by QBO only when custom numbers are off, and only on create: a full update
+        # that leaves DocNumber out clears it.
+        if not company.pref("SalesFormsPrefs", "CustomTxnNumbers") and own_id is None:
+            invoice["DocNumber"] = str(company.next_doc_number)
+            company.next_doc_number += 1
+        return
     if company.pref("SalesFormsPrefs", "CustomTxnNumbers"):
-        if not number:
-            invoice.pop("DocNumber", None)  # custom numbering on and none given: stays empty
-            return
-        if len(str(number)) > 21:
-            raise Fault(
-                "6000",
-                "A business validation error has occurred while processing your request",
-                "String length specified does not match the supported length. Min:0 Max:21 "
-                f"supported. Supplied length:{len(str(number))}",
-                element="DocNumber",
-            )
         for other in company.table("Invoice").values():
             if other.get("DocNumber") == number and other["Id"] != own_id:
                 raise Fault(
@@ -214,9 +252,6 @@ def _doc_number(company: CompanyState, invoice: Json, own_id: str | None) -> Non
                     "This number has already been used. "
                     f"DocNumber={number} is assigned to TxnType=Invoice with TxnId={other['Id']}",
                 )
-    elif not number:
-        invoice["DocNumber"] = str(company.next_doc_number)
-        company.next_doc_number += 1
 
 
 def _complete_invoice(company: CompanyState, invoice: Json, own_id: str | None) -> Json:
@@ -233,14 +268,21 @@ def _complete_invoice(company: CompanyState, invoice: Json, own_id: str | None) 
             element="CurrencyRef",
         )
     invoice["CurrencyRef"] = {"value": currency, "name": currency}
-    lines, subtotal, tax = _build_lines(company, invoice)
+    lines, net, tax_lines = _build_lines(company, invoice)
     invoice["Line"] = lines
-    excluded = company.country == "US" or invoice.get("GlobalTaxCalculation") == "TaxExcluded"
-    invoice["TotalAmt"] = subtotal + tax if excluded else subtotal
-    invoice["TxnTaxDetail"] = {**(invoice.get("TxnTaxDetail") or {}), "TotalTax": tax}
+    tax = sum((t["Amount"] for t in tax_lines), Decimal("0"))
+    # Lines are net under both TaxExcluded and TaxInclusive: the total adds the tax.
+    invoice["TotalAmt"] = net + tax
+    detail = {k: v for k, v in (invoice.get("TxnTaxDetail") or {}).items() if k != "TaxLine"}
+    if company.country == "US" and not detail.get("TxnTaxCodeRef"):
+        tax_lines = []
+    elif detail.get("TxnTaxCodeRef"):
+        reference(company, "TaxCode", detail["TxnTaxCodeRef"], "TxnTaxCodeRef")
+    invoice["TxnTaxDetail"] = {**detail, "TotalTax": tax}
+    if tax_lines:
+        invoice["TxnTaxDetail"]["TaxLine"] = tax_lines
     _doc_number(company, invoice, own_id)
-    today = company.clock.now().date()
-    txn_date = date.fromisoformat(str(invoice.get("TxnDate") or today.isoformat()))
+    txn_date = date.fromisoformat(invoice.get("TxnDate") or company.local().date().isoformat())
     invoice["TxnDate"] = txn_date.isoformat()
     term_ref = invoice.get("SalesTermRef") or company.pref("SalesFormsPrefs", "DefaultTerms")
     if term_ref:
@@ -254,25 +296,34 @@ def _complete_invoice(company: CompanyState, invoice: Json, own_id: str | None) 
         required(invoice, "BillEmail")
     invoice.setdefault("EmailStatus", "NotSet")
     invoice.setdefault("PrintStatus", "NotSet")
-    invoice.setdefault("LinkedTxn", [])
     invoice.setdefault("Deposit", Decimal("0"))
     invoice.setdefault("ApplyTaxAfterDiscount", False)
     invoice.setdefault("CustomField", [])
-    invoice.setdefault("BillAddr", copy.deepcopy(customer.get("BillAddr", {})))
-    ship_from = customer.get("ShipAddr") or customer.get("BillAddr", {})
-    invoice.setdefault("ShipAddr", copy.deepcopy(ship_from))
+    if customer.get("BillAddr"):
+        invoice.setdefault("BillAddr", copy.deepcopy(customer["BillAddr"]))
+    ship_from = customer.get("ShipAddr") or customer.get("BillAddr")
+    if ship_from:
+        invoice.setdefault("ShipAddr", copy.deepcopy(ship_from))
     paid = sum((Decimal(str(p.get("Amount", 0))) for p in invoice.get("_payments", [])), Decimal(0))
+    # Links to payments are QBO's own (read-only at the API level); others are kept as sent.
+    links = [x for x in invoice.get("LinkedTxn", []) if x.get("TxnType") != "Payment"]
+    payments = [{"TxnId": p["Id"], "TxnType": "Payment"} for p in invoice.get("_payments", [])]
+    invoice["LinkedTxn"] = links + payments
     invoice["Balance"] = invoice["TotalAmt"] - paid
     return invoice
 
 
+def _values(body: Json) -> Json:
+    return {k: v for k, v in body.items() if v is not None and k != "sparse"}
+
+
 def create_invoice(company: CompanyState, body: Json) -> Json:
-    invoice = {k: copy.deepcopy(v) for k, v in body.items() if k in MUTABLE_INVOICE_FIELDS}
+    invoice = _values(clean("Invoice", body, creating=True))
     _complete_invoice(company, invoice, None)
     return company.add("Invoice", invoice)
 
 
-def _existing(company: CompanyState, entity: str, body: Json) -> Json:
+def existing(company: CompanyState, entity: str, body: Json) -> Json:
     record = company.get(entity, str(required(body, "Id")))
     if record is None:
         raise not_found(entity, str(body["Id"]))
@@ -280,16 +331,29 @@ def _existing(company: CompanyState, entity: str, body: Json) -> Json:
     return record
 
 
-def update_invoice(company: CompanyState, body: Json) -> Json:
-    record = _existing(company, "Invoice", body)
+def apply_update(entity: str, record: Json, body: Json) -> Json:
+    """The record after an update: a full update (``sparse`` absent or false) sets every
+    writable property it leaves out to null; a sparse one changes only what it sends. A
+    property sent empty is cleared either way. Read-only and system values are kept."""
+    cleaned = clean(entity, body, creating=False)
     updated = copy.deepcopy(record)
     if not body.get("sparse"):
-        for key in MUTABLE_INVOICE_FIELDS:
-            updated.pop(key, None)  # a full update clears what it does not send
-    for key in MUTABLE_INVOICE_FIELDS:
-        if key in body:
-            updated[key] = copy.deepcopy(body[key])
-    updated.pop("TotalAmt", None)
+        for key, prop in SHAPES[entity].items():
+            if prop.access == "rw" and key != "sparse":
+                updated.pop(key, None)
+    for key, value in cleaned.items():
+        if key == "sparse":
+            continue
+        if value is None:
+            updated.pop(key, None)
+        else:
+            updated[key] = value
+    return updated
+
+
+def update_invoice(company: CompanyState, body: Json) -> Json:
+    record = existing(company, "Invoice", body)
+    updated = apply_update("Invoice", record, body)
     _complete_invoice(company, updated, record["Id"])
     record.clear()
     record.update(updated)
@@ -307,7 +371,7 @@ def _refuse_if_paid(invoice: Json, action: str) -> None:
 
 
 def void_invoice(company: CompanyState, body: Json) -> Json:
-    record = _existing(company, "Invoice", body)
+    record = existing(company, "Invoice", body)
     _refuse_if_paid(record, "void")
     for line in record["Line"]:
         line["Amount"] = Decimal("0")
@@ -321,55 +385,9 @@ def void_invoice(company: CompanyState, body: Json) -> Json:
 
 
 def delete_invoice(company: CompanyState, body: Json) -> Json:
-    record = _existing(company, "Invoice", body)
+    record = existing(company, "Invoice", body)
     _refuse_if_paid(record, "delete")
     del company.table("Invoice")[record["Id"]]
     company.deleted[("Invoice", record["Id"])] = company.clock.now()
     company.record_change("Invoice", record["Id"], "Delete")
     return {"status": "Deleted", "domain": "QBO", "Id": record["Id"]}
-
-
-def _unique_name(company: CompanyState, name: str, own_id: str | None) -> None:
-    for other in company.table("Customer").values():
-        if other["DisplayName"].lower() == name.lower() and other["Id"] != own_id:
-            raise Fault(
-                "6240",
-                "Duplicate Name Exists Error",
-                "The name supplied already exists. : Another customer, vendor or employee is "
-                "already using this name. Please use a different name.",
-            )
-
-
-def create_customer(company: CompanyState, body: Json) -> Json:
-    name = str(body.get("DisplayName") or required(body, "DisplayName")).strip()
-    _unique_name(company, name, None)
-    currency = (body.get("CurrencyRef") or {}).get("value") or company.home_currency
-    multicurrency = company.pref("CurrencyPrefs", "MultiCurrencyEnabled")
-    if currency != company.home_currency and not multicurrency:
-        raise Fault("6000", "A business validation error has occurred", "Multicurrency is off")
-    customer = {k: copy.deepcopy(v) for k, v in body.items() if k not in ("Id", "SyncToken")}
-    customer.update(
-        DisplayName=name,
-        FullyQualifiedName=name,
-        PrintOnCheckName=body.get("PrintOnCheckName") or name,
-        CurrencyRef={"value": currency, "name": currency},
-        Active=body.get("Active", True),
-        Job=False,
-        Taxable=body.get("Taxable", True),
-        Balance=Decimal("0"),
-        BalanceWithJobs=Decimal("0"),
-    )
-    return company.add("Customer", customer)
-
-
-def update_customer(company: CompanyState, body: Json) -> Json:
-    record = _existing(company, "Customer", body)
-    if "DisplayName" in body:
-        _unique_name(company, str(body["DisplayName"]), record["Id"])
-    new_currency = (body.get("CurrencyRef") or {}).get("value")
-    if new_currency and new_currency != record["CurrencyRef"]["value"]:
-        raise Fault("6000", "A business validation error has occurred", "Currency is set once")
-    for key, value in body.items():
-        if key not in ("Id", "SyncToken", "sparse", "MetaData", "domain"):
-            record[key] = copy.deepcopy(value)
-    return company.touch("Customer", record)

@@ -45,15 +45,17 @@ def _addr(line1: str, city: str, region: str, postal: str, country: str) -> dict
     }
 
 
-def _customer(cid: str, name: str, email: str, currency: tuple[str, str]) -> dict[str, Any]:
+def _customer(
+    cid: str, name: str, person: tuple[str, str], email: str, currency: tuple[str, str]
+) -> dict[str, Any]:
     return {
         "Id": cid,
         "DisplayName": name,
         "CompanyName": name,
         "FullyQualifiedName": name,
         "PrintOnCheckName": name,
-        "GivenName": name.split()[0].rstrip("'s"),
-        "FamilyName": "",
+        "GivenName": person[0],
+        "FamilyName": person[1],
         "Active": True,
         "Job": False,
         "Taxable": True,
@@ -238,9 +240,11 @@ def seed_company(company: CompanyState, *, global_tax: bool) -> None:
     company.preferences = _preferences(home, multicurrency=True, sales_tax=True)
     company.add("Preferences", company.preferences)
     for record in (
-        _customer("1", "Amy's Bird Sanctuary", "birds@intuit.example", home_ref),
-        _customer("2", "Cool Cars", "cool_cars@intuit.example", home_ref),
-        _customer("3", "Maple Leaf Imports", "maple@intuit.example", other),
+        _customer(
+            "1", "Amy's Bird Sanctuary", ("Amy", "Lauterbach"), "birds@intuit.example", home_ref
+        ),
+        _customer("2", "Cool Cars", ("Grace", "Pariente"), "cool_cars@intuit.example", home_ref),
+        _customer("3", "Maple Leaf Imports", ("Tom", "Leblanc"), "maple@intuit.example", other),
     ):
         company.add("Customer", record)
     for account in (

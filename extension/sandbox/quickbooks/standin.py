@@ -62,7 +62,7 @@ class QuickBooksStandIn:
         """Fresh companies from the seed (tokens and knobs are kept)."""
         self.companies = {
             US_REALM_ID: CompanyState(US_REALM_ID, self.clock),
-            GLOBAL_REALM_ID: CompanyState(GLOBAL_REALM_ID, self.clock),
+            GLOBAL_REALM_ID: CompanyState(GLOBAL_REALM_ID, self.clock, "Europe/London"),
         }
         seed_company(self.companies[US_REALM_ID], global_tax=False)
         seed_company(self.companies[GLOBAL_REALM_ID], global_tax=True)

@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "Clock",
@@ -124,9 +125,12 @@ class CodeRecord:
 class CompanyState:
     """One QuickBooks company (realm): its entities, preferences, numbering and history."""
 
-    def __init__(self, realm_id: str, clock: Clock) -> None:
+    def __init__(self, realm_id: str, clock: Clock, zone: str = "America/Los_Angeles") -> None:
         self.realm_id = realm_id
         self.clock = clock
+        # QBO writes MetaData and "time" in the company's own offset (every Intuit sample
+        # carries -07:00 or -08:00, a US company on Pacific time).
+        self.zone = ZoneInfo(zone)
         self.entities: dict[str, dict[str, Json]] = {}
         self.next_ids: dict[str, int] = {}
         self.company_info: Json = {}
@@ -159,8 +163,19 @@ class CompanyState:
         self.next_ids[entity] = value + 1
         return str(value)
 
+    def local(self, at: datetime | None = None) -> datetime:
+        return (at or self.clock.now()).astimezone(self.zone)
+
+    def stamp(self, at: datetime | None = None) -> str:
+        """A MetaData timestamp: seconds and the company's offset (``…T10:33:39-07:00``)."""
+        return self.local(at).isoformat(timespec="seconds")
+
+    def time(self) -> str:
+        """An envelope's ``time``: milliseconds and the company's offset."""
+        return self.local().isoformat(timespec="milliseconds")
+
     def meta(self, created: str | None = None) -> Json:
-        now = self.clock.stamp()
+        now = self.stamp()
         return {"CreateTime": created or now, "LastUpdatedTime": now}
 
     def add(self, entity: str, record: Json, *, operation: str = "Create") -> Json:
