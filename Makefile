@@ -31,6 +31,7 @@ migrate: setup
 lint: setup
 	$(VENV)/bin/ruff check extension tests
 	$(VENV)/bin/ruff format --check extension tests
+	$(VENV)/bin/lint-imports
 
 typecheck: setup
 	$(VENV)/bin/mypy extension

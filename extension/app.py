@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from extension.accounts.runtime import AccountsRuntime
 from extension.sandbox import Sandbox, build_sandbox
 from extension.security.crypto import TokenCipher
 from extension.security.headers import SecurityHeadersMiddleware
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 session_signer=SessionSigner(secret_key),
                 pipedrive_http=pipedrive_http,
                 quickbooks_http=quickbooks_http,
+                runtime=AccountsRuntime(),
                 sandbox=sandbox,
             )
             state: State = {"services": services}

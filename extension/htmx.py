@@ -16,7 +16,6 @@ from starlette.responses import Response
 __all__ = [
     "HtmxDetails",
     "trigger_client_event",
-    "client_redirect",
     "reswap",
     "retarget",
     "vary_on_htmx",
@@ -67,11 +66,6 @@ def trigger_client_event(
         after, "HX-Trigger-After-Swap"
     )
     _merge_trigger(response, header, name, params if params is not None else {})
-    return response
-
-
-def client_redirect(response: Response, url: str) -> Response:
-    response.headers["HX-Redirect"] = url
     return response
 
 

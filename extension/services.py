@@ -1,4 +1,9 @@
-"""What the lifespan hands to every request: one typed bundle instead of loose ``app.state``."""
+"""What the lifespan hands to every request: one typed bundle instead of loose ``app.state``.
+
+Handlers take it from the request (``get_services``) and pass it to the domain layer, which
+builds clients from its pooled HTTP clients and settings; handlers never build a client or run
+a query themselves.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 
+from extension.accounts.runtime import AccountsRuntime
 from extension.security.crypto import TokenCipher
 from extension.security.session import SessionSigner
 from extension.settings import Settings
@@ -31,6 +37,8 @@ class Services:
     # One pooled client per upstream; in sandbox mode they reach the in-process stand-ins.
     pipedrive_http: httpx.AsyncClient
     quickbooks_http: httpx.AsyncClient
+    # Refresh locks, field cache, QuickBooks realm limits, the retry policy (its sleep).
+    runtime: AccountsRuntime
     sandbox: Sandbox | None
 
 

@@ -5,6 +5,7 @@ line shows ``Secret('**********')``; call ``str()`` only where the value is used
 
 Sandbox mode (``SANDBOX=1``, or no ``PIPEDRIVE_CLIENT_ID``) needs no credentials at all: it fills
 every upstream setting with the local stand-ins mounted under ``/sandbox`` in the same process.
+It starts only on a loopback ``APP_BASE_URL``: it never fails open on a public address.
 Outside sandbox mode a missing or malformed required variable stops start-up with a
 :class:`SettingsError` that names it.
 """
@@ -14,11 +15,13 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Secret
+
+from extension.security.crypto import parse_encryption_keys
 
 __all__ = ["Settings", "SettingsError", "SANDBOX_PREFIX"]
 
@@ -71,6 +74,8 @@ class Settings:
     qbo_token_url: str
     qbo_revoke_url: str
     sandbox: bool
+    # PIPEDRIVE_MODAL_<MANIFEST ID>_ID → the custom modal's ID from Developer Hub.
+    pipedrive_modal_ids: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def sandbox_base_url(self) -> str:
@@ -89,8 +94,6 @@ class Settings:
         def get(name: str, default: str = "") -> str:
             return env.get(name, default).strip()
 
-        sandbox = _truthy(get("SANDBOX")) if get("SANDBOX") else not get("PIPEDRIVE_CLIENT_ID")
-
         base_url = get("APP_BASE_URL", _DEFAULT_BASE_URL).rstrip("/")
         parts = urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -99,6 +102,26 @@ class Settings:
             raise SettingsError("APP_BASE_URL must use https (plain http only for loopback hosts)")
         if parts.path:
             raise SettingsError("APP_BASE_URL must be an origin without a path")
+
+        # Sandbox mode signs with a JWT secret from this repository and serves a page that mints
+        # Pipedrive tokens: it must never start where anybody but this machine can reach it.
+        local = _is_loopback(parts.hostname)
+        if get("SANDBOX"):
+            sandbox = _truthy(get("SANDBOX"))
+            if sandbox and not local:
+                raise SettingsError(
+                    "SANDBOX=1 runs only on a loopback APP_BASE_URL (127.0.0.1, localhost); "
+                    f"{parts.hostname} is not one"
+                )
+        elif not get("PIPEDRIVE_CLIENT_ID"):
+            if not local:
+                raise SettingsError(
+                    "PIPEDRIVE_CLIENT_ID is required when APP_BASE_URL is not a loopback address "
+                    "(without it the app would start its local sandbox)"
+                )
+            sandbox = True
+        else:
+            sandbox = False
 
         database_url = get("DATABASE_URL") or f"sqlite+aiosqlite:///{Path('data') / 'app.db'}"
         database_url = _async_driver(database_url)
@@ -115,6 +138,13 @@ class Settings:
         if len(secret_key) < 32:
             raise SettingsError("SECRET_KEY must be at least 32 characters long")
         encryption_key = get("ENCRYPTION_KEY")
+        if encryption_key:
+            try:
+                parse_encryption_keys(encryption_key)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"ENCRYPTION_KEY: {exc} (comma-separated Fernet keys, newest first)"
+                ) from None
 
         sandbox_url = base_url + SANDBOX_PREFIX
         local_qbo = sandbox_url + "/quickbooks"
@@ -161,6 +191,11 @@ class Settings:
                 local_qbo + "/v2/oauth2/tokens/revoke",
             ),
             sandbox=sandbox,
+            pipedrive_modal_ids={
+                name: value.strip()
+                for name, value in env.items()
+                if name.startswith("PIPEDRIVE_MODAL_") and name.endswith("_ID") and value.strip()
+            },
         )
 
 

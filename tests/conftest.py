@@ -1,5 +1,6 @@
 """Shared fixtures: settings, a database per test (SQLite always, PostgreSQL when reachable),
-the app with its lifespan running in-process, and helpers to act as Pipedrive would.
+the app with its lifespan running in-process. Helpers (installing users, session headers,
+acting as Pipedrive and Intuit) are in ``tests/support.py``.
 
 PostgreSQL is used when ``TEST_DATABASE_URL`` is set or 127.0.0.1:5432 answers; each test run
 creates its own throw-away database there, so parallel runs never see each other's rows.
@@ -15,31 +16,23 @@ from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from extension.app import create_app
-from extension.security.iframe_jwt import sign_iframe_token
 from extension.services import Services
 from extension.settings import Settings
 from extension.store import tables  # noqa: F401  (every model registered)
 from extension.store.db import create_engine
-from extension.store.models import Base, Company, Installation
+from extension.store.models import Base
+from tests.support import BASE_URL, PipedriveFrames, RunningApp, make_settings
 
 T = TypeVar("T")
-BASE_URL = "http://127.0.0.1:8000"
-TEST_ENV = {
-    "SANDBOX": "1",
-    "APP_BASE_URL": BASE_URL,
-    "SECRET_KEY": "test-secret-key-0123456789-abcdefghijklmnop",
-}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -134,26 +127,9 @@ async def database_url(
 # ---- the app -----------------------------------------------------------------------------
 
 
-def make_settings(database_url: str, **overrides: str) -> Settings:
-    return Settings.from_env({**TEST_ENV, "DATABASE_URL": database_url, **overrides})
-
-
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return make_settings(database_url)
-
-
-class RunningApp:
-    """The app with its lifespan entered; requests get the lifespan state as a server gives it."""
-
-    def __init__(self, app: Starlette, state: dict[str, Any]) -> None:
-        self.app = app
-        self.state = state
-        self.services: Services = state["services"]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["state"] = self.state
-        await self.app(scope, receive, send)
 
 
 @pytest.fixture
@@ -185,65 +161,6 @@ def db(services: Services) -> async_sessionmaker[AsyncSession]:
 # ---- acting as Pipedrive ------------------------------------------------------------------
 
 
-class PipedriveFrames:
-    """Builds iframe URLs exactly as Pipedrive does, signed with the configured secret."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.secret = str(settings.pipedrive_jwt_secret)
-
-    def query(
-        self, *, company_id: int, user_id: int, token: str | None = None, **extra: str
-    ) -> dict[str, str]:
-        signed = (
-            token
-            if token is not None
-            else sign_iframe_token(self.secret, company_id=company_id, user_id=user_id)
-        )
-        return {
-            "token": signed,
-            "userId": str(user_id),
-            "companyId": str(company_id),
-            "id": secrets.token_hex(8),
-            "theme": "light",
-            **extra,
-        }
-
-    def url(self, path: str, **kwargs: Any) -> str:
-        return f"{path}?{urlencode(self.query(**kwargs))}"
-
-
 @pytest.fixture
 def frames(settings: Settings) -> PipedriveFrames:
     return PipedriveFrames(settings)
-
-
-async def install_user(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    *,
-    company_id: int,
-    user_id: int,
-    is_admin: bool = False,
-    name: str = "Test User",
-) -> Installation:
-    """Insert an installation directly (the OAuth install flow has its own tests)."""
-    async with sessionmaker() as session, session.begin():
-        if await session.get(Company, company_id) is None:
-            session.add(Company(id=company_id, name="Test Company", domain="testco"))
-            await session.flush()
-        installation = Installation(
-            company_id=company_id,
-            user_id=user_id,
-            is_admin=is_admin,
-            name=name,
-            api_domain="https://testco.pipedrive.com",
-        )
-        session.add(installation)
-    return installation
-
-
-def session_headers(services: Services, *, company_id: int, user_id: int) -> dict[str, str]:
-    """What our framed pages send on every htmx call: the session token and HX-Request."""
-    from extension.security.session import SESSION_HEADER, AppSession
-
-    token = services.session_signer.issue(AppSession(company_id=company_id, user_id=user_id))
-    return {SESSION_HEADER: token, "HX-Request": "true"}

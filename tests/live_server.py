@@ -19,7 +19,7 @@ import uvicorn
 from extension.app import create_app
 from extension.settings import Settings
 from extension.store.migrate import upgrade
-from tests.conftest import TEST_ENV
+from tests.support import TEST_ENV
 
 __all__ = ["LiveServer", "live_server"]
 

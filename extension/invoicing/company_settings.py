@@ -15,38 +15,23 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from extension.invoicing.permissions import DEFAULT_ROLE, Role
+from extension.accounts.permissions import DEFAULT_ROLE, Role
 from extension.invoicing.reference_lists import PipedriveFieldLists, QuickBooksLists
-from extension.store.models import AuditEvent
+from extension.store.installations import record_audit
 from extension.store.settings_models import CompanySettings, UserRole
 
 __all__ = [
-    "FIELD_LABELS",
     "SettingsValues",
     "load_settings",
     "parse_settings_form",
     "validate_settings",
     "save_settings",
     "due_date_example",
+    "DueDateExample",
     "MAX_DUE_DAYS",
 ]
 
 MAX_DUE_DAYS = 365
-# How the audit trail names each setting.
-FIELD_LABELS = {
-    "map_recipient": "To (recipient)",
-    "map_address": "Address",
-    "map_email": "Email",
-    "map_tax_id": "Customer tax ID",
-    "due_days": "Due date (days after invoice date)",
-    "default_taxable": "Taxable by default",
-    "default_tax_code_id": "Default tax code",
-    "default_income_account_id": "Default income account",
-    "default_terms_id": "Default terms",
-    "update_customer_default": "Update the QuickBooks customer by default",
-    "default_role": "Role of users without their own",
-    "user_roles": "Users' roles",
-}
 _MAPPINGS = ("map_recipient", "map_address", "map_email", "map_tax_id")
 
 
@@ -144,38 +129,39 @@ def parse_settings_form(
 def validate_settings(
     values: SettingsValues, fields: PipedriveFieldLists, quickbooks: QuickBooksLists
 ) -> dict[str, str]:
-    """Field name → message for every problem; empty when the values can be saved."""
+    """Field name → problem code (worded by ``extension.web.messages.VALIDATION``) for every
+    problem; empty when the values can be saved."""
     errors: dict[str, str] = {}
     known_fields = fields.values
     for name in _MAPPINGS:
         value = getattr(values, name)
         if not value:
             if name != "map_tax_id":
-                errors[name] = "Choose a Pipedrive field."
+                errors[name] = "field_required"
         elif value not in known_fields:
-            errors[name] = "This Pipedrive field no longer exists. Choose another one."
-    if not values.due_days.isdigit():
-        errors["due_days"] = "Enter a whole number of days, 0 or more."
+            errors[name] = "field_gone"
+    if not (values.due_days.isascii() and values.due_days.isdigit()):
+        errors["due_days"] = "days_not_number"
     elif int(values.due_days) > MAX_DUE_DAYS:
-        errors["due_days"] = f"At most {MAX_DUE_DAYS} days."
+        errors["due_days"] = "days_too_many"
     if quickbooks.known:
         checks = (
-            ("default_tax_code_id", quickbooks.tax_codes, "tax code"),
-            ("default_income_account_id", quickbooks.income_accounts, "income account"),
-            ("default_terms_id", quickbooks.terms, "terms"),
+            ("default_tax_code_id", quickbooks.tax_codes, "tax_code_gone"),
+            ("default_income_account_id", quickbooks.income_accounts, "income_account_gone"),
+            ("default_terms_id", quickbooks.terms, "terms_gone"),
         )
-        for name, choices, noun in checks:
+        for name, choices, problem in checks:
             value = getattr(values, name)
             if value and value not in {c.value for c in choices}:
-                errors[name] = f"This {noun} is not in QuickBooks any more. Refresh the lists."
+                errors[name] = problem
         if not quickbooks.us_tax_model and not values.default_tax_code_id:
-            errors["default_tax_code_id"] = "QuickBooks needs a tax code on every line here."
+            errors["default_tax_code_id"] = "tax_code_required"
     roles = {r.value for r in Role}
     if values.default_role not in roles:
-        errors["default_role"] = "Choose a role."
+        errors["default_role"] = "role_required"
     for user_id, role in values.user_roles.items():
         if role not in roles:
-            errors[f"role_{user_id}"] = "Choose a role."
+            errors[f"role_{user_id}"] = "role_required"
     return errors
 
 
@@ -211,22 +197,18 @@ async def save_settings(
     for role_user_id, role in after.user_roles.items():
         if role:
             session.add(UserRole(company_id=company_id, user_id=role_user_id, role=role))
-    session.add(
-        AuditEvent(
-            company_id=company_id,
-            user_id=user_id,
-            action="settings.updated",
-            detail={"changes": changes},
-        )
-    )
+    await record_audit(session, company_id, user_id, "settings.updated", {"changes": changes})
     return changes
 
 
-def due_date_example(due_days: str, today: date) -> str | None:
-    """ "An invoice created on 13 March is due on 20 March" for the days typed, or None."""
-    if not due_days.isdigit() or int(due_days) > MAX_DUE_DAYS:
+@dataclass(frozen=True, slots=True)
+class DueDateExample:
+    created: date
+    due: date
+
+
+def due_date_example(due_days: str, today: date) -> DueDateExample | None:
+    """The due date of an invoice created today with the days typed, or None if not a number."""
+    if not (due_days.isascii() and due_days.isdigit()) or int(due_days) > MAX_DUE_DAYS:
         return None
-    due = today + timedelta(days=int(due_days))
-    created = f"{today.day} {today:%B}"
-    due_text = f"{due.day} {due:%B}" + (f" {due.year}" if due.year != today.year else "")
-    return f"An invoice created on {created} is due on {due_text}."
+    return DueDateExample(created=today, due=today + timedelta(days=int(due_days)))

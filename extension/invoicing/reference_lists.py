@@ -13,8 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from extension.store.models import utcnow
-from extension.store.settings_models import ReferenceListCache
+from extension.store.reference_cache import get_reference_list, save_reference_list
 
 __all__ = [
     "Choice",
@@ -107,29 +106,8 @@ def _dump(choices: tuple[Choice, ...]) -> list[dict[str, str]]:
     return [{"value": c.value, "label": c.label} for c in choices]
 
 
-async def _row(session: AsyncSession, company_id: int, source: str) -> ReferenceListCache | None:
-    return await session.get(ReferenceListCache, (company_id, source))
-
-
-async def _store(
-    session: AsyncSession, company_id: int, source: str, payload: dict[str, Any]
-) -> datetime:
-    row = await _row(session, company_id, source)
-    now = utcnow()
-    if row is None:
-        session.add(
-            ReferenceListCache(
-                company_id=company_id, source=source, payload=payload, fetched_at=now
-            )
-        )
-    else:
-        row.payload = payload
-        row.fetched_at = now
-    return now
-
-
 async def load_pipedrive_fields(session: AsyncSession, company_id: int) -> PipedriveFieldLists:
-    row = await _row(session, company_id, _PIPEDRIVE)
+    row = await get_reference_list(session, company_id, _PIPEDRIVE)
     if row is None:
         return PipedriveFieldLists()
     custom = {entity: _choices(row.payload.get(entity)) for entity in ENTITY_LABELS}
@@ -140,12 +118,12 @@ async def store_pipedrive_fields(
     session: AsyncSession, company_id: int, custom: dict[str, tuple[Choice, ...]]
 ) -> PipedriveFieldLists:
     payload = {entity: _dump(custom.get(entity, ())) for entity in ENTITY_LABELS}
-    fetched_at = await _store(session, company_id, _PIPEDRIVE, payload)
+    fetched_at = await save_reference_list(session, company_id, _PIPEDRIVE, payload)
     return PipedriveFieldLists(custom=custom, fetched_at=fetched_at)
 
 
 async def load_quickbooks_lists(session: AsyncSession, company_id: int) -> QuickBooksLists:
-    row = await _row(session, company_id, _QUICKBOOKS)
+    row = await get_reference_list(session, company_id, _QUICKBOOKS)
     if row is None:
         return QuickBooksLists()
     payload = row.payload
@@ -167,7 +145,7 @@ async def store_quickbooks_lists(
         "terms": _dump(lists.terms),
         "us_tax_model": lists.us_tax_model,
     }
-    fetched_at = await _store(session, company_id, _QUICKBOOKS, payload)
+    fetched_at = await save_reference_list(session, company_id, _QUICKBOOKS, payload)
     return QuickBooksLists(
         tax_codes=lists.tax_codes,
         income_accounts=lists.income_accounts,

@@ -9,10 +9,11 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from extension.services import Services
 from extension.store.models import Installation
 from extension.store.quickbooks_models import QuickBooksConnection
 
-__all__ = ["CompanyStatus", "load_company_status"]
+__all__ = ["CompanyStatus", "load_company_status", "company_status"]
 
 QuickBooksState = Literal["connected", "not_connected", "needs_reconnect"]
 
@@ -61,3 +62,8 @@ async def load_company_status(session: AsyncSession, company_id: int) -> Company
         online_payments=connection.online_payments_enabled,
         tax_model=connection.tax_model,
     )
+
+
+async def company_status(services: Services, company_id: int) -> CompanyStatus:
+    async with services.sessionmaker() as session:
+        return await load_company_status(session, company_id)

@@ -7,9 +7,10 @@ field definitions and currencies.
 
 Errors come out as ``extension.pipedrive.errors``: a 401 refreshes the token once and repeats
 the request, a second 401 means the user must authorize again; 403 → ``PipedriveForbidden``
-(scope, or an item this user may not see); 404/410 → ``PipedriveNotFound``; 429 waits what
-``Retry-After`` / ``x-ratelimit-reset`` say when that is short, else ``PipedriveRateLimited``;
-5xx and network errors back off and retry (reads only: this client only reads) and then
+(an item this user may not see), ``PipedriveScopeMissing`` or ``PipedriveBlocked``; 404/410 →
+``PipedriveNotFound``. 429, 5xx and network errors follow the shared retry policy
+(``extension.upstream_retry``: ``Retry-After``/``x-ratelimit-reset`` when short, backoff with
+jitter otherwise; every call here is a read) and end as ``PipedriveRateLimited`` or
 ``PipedriveUnavailable``. Nothing returned is raw JSON or an ``httpx.Response``.
 """
 
@@ -17,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 
 import httpx
@@ -30,6 +29,7 @@ from extension.pipedrive.errors import (
     PipedriveRateLimited,
     PipedriveUnavailable,
     ReauthorizationNeeded,
+    forbidden_from,
 )
 from extension.pipedrive.fields import FieldCache
 from extension.pipedrive.models import (
@@ -44,6 +44,7 @@ from extension.pipedrive.models import (
     Person,
     Product,
 )
+from extension.upstream_retry import RetryPolicy, call_with_retries, parse_retry_after
 
 __all__ = ["PipedriveClient", "TokenSource", "DEFAULT_TIMEOUT"]
 
@@ -53,12 +54,11 @@ _FIELD_PATHS = {
     "person": "/api/v1/personFields",
     "organization": "/api/v1/organizationFields",
 }
-Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 
 
 class TokenSource(Protocol):
-    """Where the client gets a user's access token; see ``extension.pipedrive.tokens``."""
+    """Where the client gets a user's access token; the app stores and refreshes it."""
 
     async def access_token(self) -> str: ...
 
@@ -69,28 +69,20 @@ class TokenSource(Protocol):
     async def mark_needs_reauth(self) -> None: ...
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("retry-after")
-    if raw:
-        if raw.strip().isdigit():
-            return float(raw)
-        try:
-            when = parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None:
-            return max((when - datetime.now(UTC)).total_seconds(), 0.0)
-    reset = response.headers.get("x-ratelimit-reset", "")
-    return float(reset) if reset.strip().isdigit() else None
+def _wait_hint(response: httpx.Response) -> float | None:
+    asked = parse_retry_after(response.headers.get("retry-after"))
+    if asked is not None:
+        return asked
+    reset = response.headers.get("x-ratelimit-reset", "").strip()
+    return float(reset) if reset.isascii() and reset.isdigit() else None
 
 
-def _error_text(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    error = body.get("error") if isinstance(body, dict) else None
-    return error[:200] if isinstance(error, str) else ""
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, PipedriveUnavailable | PipedriveRateLimited)
+
+
+def _retry_after(error: BaseException) -> float | None:
+    return error.retry_after if isinstance(error, PipedriveRateLimited) else None
 
 
 class PipedriveClient:
@@ -102,9 +94,7 @@ class PipedriveClient:
         tokens: TokenSource,
         company_id: int,
         field_cache: FieldCache | None = None,
-        sleep: Sleep = asyncio.sleep,
-        max_attempts: int = 3,
-        max_wait: float = 10.0,
+        retry: RetryPolicy | None = None,
         page_size: int = 500,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
@@ -113,9 +103,7 @@ class PipedriveClient:
         self._tokens = tokens
         self.company_id = company_id
         self._fields = field_cache or FieldCache()
-        self._sleep = sleep
-        self._max_attempts = max_attempts
-        self._max_wait = max_wait
+        self._retry = retry or RetryPolicy()
         self._page_size = page_size
         self._timeout = timeout
 
@@ -125,62 +113,45 @@ class PipedriveClient:
     # ---- transport -------------------------------------------------------------------------
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """One GET with the shared retry policy (every call of this client is a read)."""
         token = await self._tokens.access_token()
         refreshed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = await self._http.get(
-                    self._base + path,
-                    params=params,
-                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                    timeout=self._timeout,
-                )
-            except httpx.HTTPError as exc:
-                if attempt < self._max_attempts:
-                    await self._sleep(self._backoff(attempt))
-                    continue
-                raise PipedriveUnavailable(
-                    f"Pipedrive unreachable ({type(exc).__name__})"
-                ) from None
-            status = response.status_code
-            if status == 401:
-                if refreshed:
-                    await self._tokens.mark_needs_reauth()
-                    raise ReauthorizationNeeded("Pipedrive refused a fresh token", status=401)
-                token = await self._tokens.after_unauthorized(token)
-                refreshed = True
-                attempt -= 1  # the refresh is not a retry of a failure
-                continue
-            if status == 429:
-                wait = _retry_after(response)
-                if attempt < self._max_attempts and (wait is None or wait <= self._max_wait):
-                    await self._sleep(wait if wait is not None else self._backoff(attempt))
-                    continue
-                raise PipedriveRateLimited("Pipedrive rate limit reached", retry_after=wait)
-            if status >= 500:
-                if attempt < self._max_attempts:
-                    await self._sleep(self._backoff(attempt))
-                    continue
-                raise PipedriveUnavailable("Pipedrive failed", status=status)
-            if status == 403:
-                raise PipedriveForbidden(f"Forbidden: {_error_text(response)}", status=403)
-            if status in (404, 410):
-                raise PipedriveNotFound("Not found", status=status)
-            if status != 200:
-                raise PipedriveError(f"Unexpected answer {status}", status=status)
-            try:
-                body = response.json()
-            except ValueError:
-                raise PipedriveError("Pipedrive answered with something other than JSON") from None
-            if not isinstance(body, dict) or body.get("success") is False:
-                raise PipedriveError("Pipedrive answered unsuccessfully", status=status)
-            return body
 
-    @staticmethod
-    def _backoff(attempt: int) -> float:
-        return float(min(0.5 * 2 ** (attempt - 1), 8.0))
+        async def attempt() -> dict[str, Any]:
+            nonlocal token, refreshed
+            while True:
+                response = await self._send(path, params, token)
+                if response.status_code == 401:
+                    if refreshed:
+                        await self._tokens.mark_needs_reauth()
+                        raise ReauthorizationNeeded("Pipedrive refused a fresh token", status=401)
+                    # The refused call did nothing; refreshing is not a retry of a failure.
+                    token = await self._tokens.after_unauthorized(token)
+                    refreshed = True
+                    continue
+                return _body(response)
+
+        return await call_with_retries(
+            self._retry,
+            attempt,
+            retryable=_retryable,
+            wait_hint=_retry_after,
+            label=f"Pipedrive GET {path}",
+        )
+
+    async def _send(self, path: str, params: dict[str, str] | None, token: str) -> httpx.Response:
+        try:
+            return await self._http.get(
+                self._base + path,
+                params=params,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                timeout=self._timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise PipedriveUnavailable(
+                f"Pipedrive unreachable ({type(exc).__name__})",
+                timed_out=isinstance(exc, httpx.TimeoutException),
+            ) from None
 
     async def _data(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         data = (await self._get(path, params)).get("data")
@@ -294,5 +265,31 @@ class PipedriveClient:
             return None
         try:
             return await fetch(item_id)
-        except (PipedriveForbidden, PipedriveNotFound):
+        except PipedriveNotFound:
             return None
+        except PipedriveForbidden as exc:
+            if type(exc) is not PipedriveForbidden:
+                raise  # a missing scope or a proxy is not "hidden from this user"
+            return None
+
+
+def _body(response: httpx.Response) -> dict[str, Any]:
+    """The JSON body of a successful answer, or the error the status stands for."""
+    status = response.status_code
+    if status == 429:
+        raise PipedriveRateLimited("Pipedrive rate limit reached", retry_after=_wait_hint(response))
+    if status >= 500:
+        raise PipedriveUnavailable("Pipedrive failed", status=status)
+    if status == 403:
+        raise forbidden_from(response)
+    if status in (404, 410):
+        raise PipedriveNotFound("Not found", status=status)
+    if status != 200:
+        raise PipedriveError(f"Unexpected answer {status}", status=status)
+    try:
+        body = response.json()
+    except ValueError:
+        raise PipedriveError("Pipedrive answered with something other than JSON") from None
+    if not isinstance(body, dict) or body.get("success") is False:
+        raise PipedriveError("Pipedrive answered unsuccessfully", status=status)
+    return body

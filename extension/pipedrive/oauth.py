@@ -1,164 +1,174 @@
 """Pipedrive's OAuth endpoints from the app's side (reference/pipedrive.md §2).
 
 Token requests are form-encoded with the client credentials in HTTP Basic auth (the documented
-and recommended way); ``api_domain`` comes from the token response. The ``state`` we send is an
-itsdangerous HMAC signature with a timestamp, so the callback can refuse a missing, forged or
-expired one without keeping anything server-side.
+and recommended way). What the token endpoint's refusals mean, and so what the app does:
+
+- ``invalid_grant`` (400/401): the grant is dead → ``OAuthError`` with that code; the caller
+  forgets the tokens and asks the user to authorize again. Nothing else means that.
+- ``invalid_client``: our own client id/secret are wrong → ``OAuthError``; tokens are kept.
+- 429 → ``PipedriveRateLimited``; 5xx, timeouts, a 403 or anything that is not Pipedrive's JSON
+  (a proxy) → ``PipedriveUnavailable``; any other refusal (``invalid_request`` …) →
+  ``OAuthError``. The caller keeps the tokens for all of them and asks to try again.
+
+``api_domain`` decides where bearer tokens are sent, so it is accepted only on
+``https://*.pipedrive.com`` or, when the OAuth server is not Pipedrive's own (an outside
+Pipedrive-compatible server, or the local sandbox), on that server's own origin.
 """
 
 from __future__ import annotations
 
 import base64
-import secrets
+import binascii
+import hmac
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from extension.pipedrive.errors import OAuthError, PipedriveError, PipedriveUnavailable
+from extension.pipedrive.errors import (
+    OAuthError,
+    PipedriveError,
+    PipedriveRateLimited,
+    PipedriveUnavailable,
+)
 from extension.pipedrive.models import TokenSet
-from extension.settings import Settings
+from extension.upstream_retry import parse_retry_after
 
-__all__ = [
-    "STATE_MAX_AGE",
-    "InvalidState",
-    "issue_state",
-    "verify_state",
-    "authorize_url",
-    "callback_url",
-    "exchange_code",
-    "refresh_tokens",
-    "revoke_refresh_token",
-    "basic_credentials",
-]
+__all__ = ["PipedriveOAuthConfig", "PipedriveOAuth", "api_domain_allowed", "PIPEDRIVE_OAUTH_URL"]
 
-STATE_MAX_AGE = 600  # the consent page may stay open a while; codes themselves live 5 minutes
-_STATE_SALT = "pipedrive-oauth-state.v1"
+PIPEDRIVE_OAUTH_URL = "https://oauth.pipedrive.com"
 _TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
-class InvalidState(Exception):
-    """The callback's ``state`` is missing, forged or expired (``reason`` says which)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(str(settings.secret_key), salt=_STATE_SALT)
+@dataclass(frozen=True, slots=True)
+class PipedriveOAuthConfig:
+    client_id: str
+    client_secret: str = field(repr=False)
+    oauth_url: str = PIPEDRIVE_OAUTH_URL
 
 
-def issue_state(settings: Settings) -> str:
-    return _serializer(settings).dumps({"n": secrets.token_urlsafe(12)})
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.netloc or "").lower()
 
 
-def verify_state(settings: Settings, state: str | None, *, max_age: int = STATE_MAX_AGE) -> None:
-    if not state:
-        raise InvalidState("missing")
-    try:
-        _serializer(settings).loads(state, max_age=max_age)
-    except SignatureExpired as exc:
-        raise InvalidState("expired") from exc
-    except BadSignature as exc:
-        raise InvalidState("forged") from exc
+def api_domain_allowed(api_domain: str, oauth_url: str) -> bool:
+    scheme, host = _origin(api_domain)
+    hostname = (urlsplit(api_domain).hostname or "").lower()
+    if scheme == "https" and hostname.endswith(".pipedrive.com"):
+        return True
+    if _origin(oauth_url) == _origin(PIPEDRIVE_OAUTH_URL):
+        return False  # Pipedrive's own OAuth server only hands out its own domains
+    return (scheme, host) == _origin(oauth_url)
 
 
-def callback_url(settings: Settings, path: str) -> str:
-    return settings.app_base_url + path
+class PipedriveOAuth:
+    def __init__(self, http: httpx.AsyncClient, config: PipedriveOAuthConfig) -> None:
+        self._http = http
+        self.config = config
 
+    def __repr__(self) -> str:
+        return f"PipedriveOAuth(client_id={self.config.client_id!r})"
 
-def authorize_url(settings: Settings, *, redirect_uri: str, state: str) -> str:
-    query = urlencode(
-        {"client_id": settings.pipedrive_client_id, "redirect_uri": redirect_uri, "state": state}
-    )
-    return f"{settings.pipedrive_oauth_url}/oauth/authorize?{query}"
+    @property
+    def basic_credentials(self) -> str:
+        raw = f"{self.config.client_id}:{self.config.client_secret}".encode()
+        return "Basic " + base64.b64encode(raw).decode("ascii")
 
+    def verify_basic_auth(self, header: str | None) -> bool:
+        """Pipedrive's uninstall notice carries our own client credentials (constant time)."""
+        scheme, _, value = (header or "").partition(" ")
+        if scheme.lower() != "basic" or not value:
+            return False
+        try:
+            presented = base64.b64decode(value.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        expected = f"{self.config.client_id}:{self.config.client_secret}".encode()
+        return hmac.compare_digest(presented, expected)
 
-def basic_credentials(settings: Settings) -> str:
-    raw = f"{settings.pipedrive_client_id}:{settings.pipedrive_client_secret}".encode()
-    return "Basic " + base64.b64encode(raw).decode("ascii")
-
-
-async def _token_request(
-    http: httpx.AsyncClient, settings: Settings, form: dict[str, str]
-) -> dict[str, Any]:
-    try:
-        response = await http.post(
-            f"{settings.pipedrive_oauth_url}/oauth/token",
-            data=form,
-            headers={"Authorization": basic_credentials(settings), "Accept": "application/json"},
-            timeout=_TIMEOUT,
+    def authorize_url(self, *, redirect_uri: str, state: str) -> str:
+        query = urlencode(
+            {"client_id": self.config.client_id, "redirect_uri": redirect_uri, "state": state}
         )
-    except httpx.HTTPError as exc:
-        raise PipedriveUnavailable(f"Pipedrive OAuth unreachable ({type(exc).__name__})") from None
-    if response.status_code >= 500:
-        raise PipedriveUnavailable("Pipedrive OAuth failed", status=response.status_code)
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if response.status_code != 200 or not isinstance(body, dict):
+        return f"{self.config.oauth_url}/oauth/authorize?{query}"
+
+    async def exchange_code(self, *, code: str, redirect_uri: str) -> TokenSet:
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        return self._token_set(await self._token_request(form))
+
+    async def refresh(self, *, refresh_token: str, api_domain: str) -> TokenSet:
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        return self._token_set(await self._token_request(form), previous_api_domain=api_domain)
+
+    async def revoke(self, refresh_token: str) -> None:
+        """Vendor-side uninstall: revoking the refresh token removes the whole authorization."""
+        try:
+            await self._http.post(
+                f"{self.config.oauth_url}/oauth/revoke",
+                data={"token": refresh_token, "token_type_hint": "refresh_token"},
+                headers={"Authorization": self.basic_credentials},
+                timeout=_TIMEOUT,
+            )
+        except httpx.HTTPError as exc:
+            raise PipedriveUnavailable(
+                f"Pipedrive OAuth unreachable ({type(exc).__name__})"
+            ) from None
+
+    async def _token_request(self, form: dict[str, str]) -> dict[str, Any]:
+        try:
+            response = await self._http.post(
+                f"{self.config.oauth_url}/oauth/token",
+                data=form,
+                headers={"Authorization": self.basic_credentials, "Accept": "application/json"},
+                timeout=_TIMEOUT,
+            )
+        except httpx.HTTPError as exc:
+            raise PipedriveUnavailable(
+                f"Pipedrive OAuth unreachable ({type(exc).__name__})",
+                timed_out=isinstance(exc, httpx.TimeoutException),
+            ) from None
+        status = response.status_code
+        if status == 429:
+            raise PipedriveRateLimited(
+                "Pipedrive OAuth rate limit reached",
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
+            )
+        if status >= 500:
+            raise PipedriveUnavailable("Pipedrive OAuth failed", status=status)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if status == 200 and isinstance(body, dict):
+            return body
         error = body.get("error") if isinstance(body, dict) else None
-        code = error if isinstance(error, str) else "invalid_request"
+        if not isinstance(error, str) or status == 403:
+            # Not an OAuth answer at all: a proxy, a firewall or an outage page.
+            raise PipedriveUnavailable("Pipedrive OAuth answered unexpectedly", status=status)
         raise OAuthError(
-            f"Pipedrive refused the token request ({response.status_code} {code})",
-            status=response.status_code,
-            error=code,
+            f"Pipedrive refused the token request ({status} {error[:40]})",
+            status=status,
+            error=error[:40],
         )
-    return body
 
-
-def _token_set(body: dict[str, Any], *, previous_api_domain: str = "") -> TokenSet:
-    access, refresh = body.get("access_token"), body.get("refresh_token")
-    api_domain = body.get("api_domain") or previous_api_domain
-    if not isinstance(access, str) or not isinstance(refresh, str) or not access or not refresh:
-        raise PipedriveError("token response without tokens")
-    if not isinstance(api_domain, str) or urlsplit(api_domain).scheme not in {"http", "https"}:
-        raise PipedriveError("token response without a usable api_domain")
-    expires_in = body.get("expires_in")
-    seconds = expires_in if isinstance(expires_in, int | float) and expires_in > 0 else 3600
-    return TokenSet(
-        access_token=access,
-        refresh_token=refresh,
-        expires_at=datetime.now(UTC) + timedelta(seconds=float(seconds)),
-        scope=str(body.get("scope") or ""),
-        api_domain=api_domain.rstrip("/"),
-    )
-
-
-async def exchange_code(
-    http: httpx.AsyncClient, settings: Settings, *, code: str, redirect_uri: str
-) -> TokenSet:
-    body = await _token_request(
-        http,
-        settings,
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
-    )
-    return _token_set(body)
-
-
-async def refresh_tokens(
-    http: httpx.AsyncClient, settings: Settings, *, refresh_token: str, api_domain: str
-) -> TokenSet:
-    body = await _token_request(
-        http, settings, {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    )
-    return _token_set(body, previous_api_domain=api_domain)
-
-
-async def revoke_refresh_token(
-    http: httpx.AsyncClient, settings: Settings, refresh_token: str
-) -> None:
-    """Vendor-side uninstall: revoking the refresh token removes the whole authorization."""
-    try:
-        await http.post(
-            f"{settings.pipedrive_oauth_url}/oauth/revoke",
-            data={"token": refresh_token, "token_type_hint": "refresh_token"},
-            headers={"Authorization": basic_credentials(settings)},
-            timeout=_TIMEOUT,
+    def _token_set(self, body: dict[str, Any], *, previous_api_domain: str = "") -> TokenSet:
+        access, refresh = body.get("access_token"), body.get("refresh_token")
+        api_domain = body.get("api_domain") or previous_api_domain
+        if not isinstance(access, str) or not isinstance(refresh, str) or not access or not refresh:
+            raise PipedriveError("token response without tokens")
+        if not isinstance(api_domain, str) or not api_domain_allowed(
+            api_domain, self.config.oauth_url
+        ):
+            raise PipedriveError("token response with an api_domain we do not send tokens to")
+        expires_in = body.get("expires_in")
+        seconds = expires_in if isinstance(expires_in, int | float) and expires_in > 0 else 3600
+        return TokenSet(
+            access_token=access,
+            refresh_token=refresh,
+            expires_at=datetime.now(UTC) + timedelta(seconds=float(seconds)),
+            scope=str(body.get("scope") or ""),
+            api_domain=api_domain.rstrip("/"),
         )
-    except httpx.HTTPError as exc:
-        raise PipedriveUnavailable(f"Pipedrive OAuth unreachable ({type(exc).__name__})") from None

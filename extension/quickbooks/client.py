@@ -8,7 +8,6 @@ attempts, pass their own) and reused by the transport on retries.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from extension.ids import is_id_text
 from extension.quickbooks.bulk import (
     BATCH_LIMIT,
     BatchOperation,
@@ -32,6 +32,7 @@ from extension.quickbooks.invoice_models import (
     Payment,
     QueryPage,
 )
+from extension.quickbooks.limits import RealmLimits
 from extension.quickbooks.models import (
     Account,
     CompanyInfo,
@@ -46,7 +47,8 @@ from extension.quickbooks.models import (
     Term,
 )
 from extension.quickbooks.query import MAX_RESULTS_LIMIT, Query
-from extension.quickbooks.transport import QuickBooksTransport, Sleep, TokenProvider
+from extension.quickbooks.transport import QuickBooksTransport, TokenProvider
+from extension.upstream_retry import RetryPolicy
 
 __all__ = ["QuickBooksClient", "new_request_id"]
 
@@ -55,6 +57,13 @@ E = TypeVar("E", bound=Entity)
 
 def new_request_id() -> str:
     return uuid.uuid4().hex  # 32 chars: within QBO's 50 (and batch's 36) limit
+
+
+def _checked_id(entity_id: str) -> str:
+    # Ids go into the URL path: digits only, so nothing can climb out of the entity's path.
+    if not is_id_text(entity_id):
+        raise ValueError(f"not a QuickBooks id: {entity_id!r}")
+    return entity_id
 
 
 def _envelope(body: Any, key: str, tid: str = "") -> Json:
@@ -72,11 +81,12 @@ class QuickBooksClient:
         api_url: str,
         realm_id: str,
         tokens: TokenProvider,
-        sleep: Sleep = asyncio.sleep,
+        limits: RealmLimits | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.realm_id = realm_id
         self._transport = QuickBooksTransport(
-            http, api_url=api_url, realm_id=realm_id, tokens=tokens, sleep=sleep
+            http, api_url=api_url, realm_id=realm_id, tokens=tokens, limits=limits, retry=retry
         )
 
     def __repr__(self) -> str:
@@ -86,7 +96,8 @@ class QuickBooksClient:
 
     async def read(self, cls: type[E], entity_id: str, *, include: str = "") -> E:
         params = {"include": include} if include else None
-        body = await self._transport.json("GET", f"{cls.ENTITY.lower()}/{entity_id}", params=params)
+        path = f"{cls.ENTITY.lower()}/{_checked_id(entity_id)}"
+        body = await self._transport.json("GET", path, params=params)
         return cls.from_api(_envelope(body, cls.ENTITY))
 
     async def query(self, cls: type[E], query: Query, *, include: str = "") -> QueryPage[E]:
@@ -245,7 +256,9 @@ class QuickBooksClient:
 
     async def invoice_pdf(self, invoice_id: str) -> bytes:
         response = await self._transport.request(
-            "GET", f"invoice/{invoice_id}/pdf", accept="application/pdf, application/json"
+            "GET",
+            f"invoice/{_checked_id(invoice_id)}/pdf",
+            accept="application/pdf, application/json",
         )
         return response.content
 
@@ -255,7 +268,7 @@ class QuickBooksClient:
         params = {"sendTo": to} if to else None
         body = await self._transport.json(
             "POST",
-            f"invoice/{invoice_id}/send",
+            f"invoice/{_checked_id(invoice_id)}/send",
             params=params,
             content=b"",
             content_type="application/octet-stream",

@@ -56,6 +56,10 @@ class QuickBooksError(Exception):
 class QuickBooksUnavailable(QuickBooksError):
     """Network failure, timeout or 5xx: QuickBooks could not be reached or did not answer."""
 
+    def __init__(self, message: str, *, timed_out: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.timed_out = timed_out
+
 
 class QuickBooksAuthError(QuickBooksError):
     """The access token was refused (401/403) or the OAuth grant failed."""
@@ -66,6 +70,8 @@ class QuickBooksReconnectRequired(QuickBooksAuthError):
 
 
 class QuickBooksRateLimited(QuickBooksError):
+    """Throttled (429 / ThrottleExceeded); ``retry_after`` is how long the realm rests, in s."""
+
     def __init__(self, message: str, *, retry_after: float, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after

@@ -18,6 +18,7 @@ from extension.quickbooks.models import (
     parse_date,
     text,
 )
+from extension.quickbooks.wire import MONEY_PLACES
 
 __all__ = [
     "InvoiceLine",
@@ -174,7 +175,8 @@ class InvoiceLineDraft:
             detail["TaxInclusiveAmt"] = self.tax_inclusive_amount
         line: Json = {
             "DetailType": "SalesItemLineDetail",
-            "Amount": self.amount,
+            # Amounts in cents; UnitPrice keeps the item's own precision (sent as given).
+            "Amount": self.amount.quantize(MONEY_PLACES),
             "SalesItemLineDetail": detail,
         }
         if self.description:

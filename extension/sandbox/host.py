@@ -114,7 +114,10 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
     async def modal_url(request: Request) -> Response:
         """The URL Pipedrive loads for ``open_modal`` with a custom modal's id or name."""
         user = user_by_key(request.query_params.get("user", "admin"))
-        modal = manifest.modal(request.query_params.get("action_id", ""))
+        # As Pipedrive: a custom modal is known by its Developer Hub ID or its name only.
+        modal = manifest.modal_for_action(
+            request.query_params.get("action_id", ""), sandbox.settings.pipedrive_modal_ids
+        )
         if modal is None:
             return JSONResponse({"error": "Custom modal not found"}, status_code=404)
         extra = {}

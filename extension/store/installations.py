@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from extension.store.models import AuditEvent, Company, Installation, utcnow
+from extension.store.upsert import insert_for
 
 __all__ = [
     "get_company",
@@ -29,6 +29,8 @@ __all__ = [
     "count_installations",
     "delete_company",
     "record_audit",
+    "update_user_details",
+    "recent_audit_events",
 ]
 
 
@@ -55,18 +57,13 @@ async def list_installations(session: AsyncSession, company_id: int) -> list[Ins
     return list(rows)
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 async def ensure_company(session: AsyncSession, company_id: int, name: str, domain: str) -> bool:
     """The first installer creates the company; later ones only refresh its name and domain.
 
     Returns True when this call created it.
     """
     result = await session.execute(
-        _insert(session, Company)
+        insert_for(session, Company)
         .values(id=company_id, name=name, domain=domain, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["id"])
     )
@@ -89,7 +86,7 @@ async def upsert_installation(
     now = utcnow()
     row = {**values, "needs_reauth": False, "updated_at": now}
     await session.execute(
-        _insert(session, Installation)
+        insert_for(session, Installation)
         .values(company_id=company_id, user_id=user_id, installed_at=now, **row)
         .on_conflict_do_update(index_elements=["company_id", "user_id"], set_=row)
     )
@@ -172,3 +169,37 @@ async def record_audit(
             created_at=at or utcnow(),
         )
     )
+
+
+async def update_user_details(
+    session: AsyncSession,
+    company_id: int,
+    user_id: int,
+    *,
+    name: str,
+    email: str,
+    is_admin: bool,
+) -> Installation | None:
+    """Store what Pipedrive's /users/me said now; returns the updated row."""
+    await session.execute(
+        update(Installation)
+        .where(Installation.company_id == company_id, Installation.user_id == user_id)
+        .values(name=name, email=email, is_admin=is_admin, details_refreshed_at=utcnow())
+    )
+    return await session.scalar(
+        select(Installation)
+        .where(Installation.company_id == company_id, Installation.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def recent_audit_events(
+    session: AsyncSession, company_id: int, limit: int
+) -> list[AuditEvent]:
+    rows = await session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.company_id == company_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

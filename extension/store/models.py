@@ -101,6 +101,8 @@ class Installation(Base):
     refresh_token_enc: Mapped[str | None] = mapped_column(Text, default=None)
     token_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     needs_reauth: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When name, email and admin flag were last read from Pipedrive's /users/me.
+    details_refreshed_at: Mapped[datetime | None] = mapped_column(default=None)
     installed_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from extension.store.models import Base, utcnow
 
-__all__ = ["QuickBooksConnection", "QuickBooksWebhookEvent"]
+__all__ = ["QuickBooksConnection", "QuickBooksWebhookEvent", "ConsumedConnectTicket"]
 
 
 class QuickBooksConnection(Base):
@@ -66,3 +66,15 @@ class QuickBooksWebhookEvent(Base):
     payload_format: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ConsumedConnectTicket(Base):
+    """A "Connect to QuickBooks" ticket that has been used: each one opens Intuit once."""
+
+    __tablename__ = "consumed_connect_tickets"
+
+    ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    consumed_at: Mapped[datetime] = mapped_column(default=utcnow)

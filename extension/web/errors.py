@@ -1,4 +1,15 @@
-"""One place that turns refusals into responses a framed page can show."""
+"""The one way from an exception to what the person sees (one handler per kind, one template).
+
+- Upstream failures, refused permissions and oversized bodies: ``messages.message_for`` words
+  them; an htmx request gets the ``message`` block of ``error.html`` (as a 200 with the real
+  status in ``X-App-Status``: for htmx it is content to swap). When the request was
+  loading a content region (the panel's, a modal's, the settings page's), the message takes
+  that region's place, which is the swap the page expects; any other fragment call is
+  retargeted (``HX-Retarget``/``HX-Reswap``) to the ``#app-error`` slot every page provides,
+  so a failed button never blanks the part of the page it sat in. Other requests get a page.
+- An unverified iframe: 401 page. A missing or dead session: 401 with ``X-Session-Expired``
+  when the page can renew it through the SDK.
+"""
 
 from __future__ import annotations
 
@@ -10,27 +21,72 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ExceptionHandler
 
-from extension.htmx import trigger_client_event
-from extension.services import get_services
+from extension.accounts.permissions import PermissionDenied
+from extension.htmx import HtmxDetails, reswap, retarget, trigger_client_event
+from extension.pipedrive.errors import PipedriveError
+from extension.quickbooks.errors import QuickBooksError
+from extension.web.contexts import ErrorContext
 from extension.web.iframe import SessionRejected, Unverified
+from extension.web.messages import BodyTooLarge, UserMessage, message_for
+from extension.web.rendering import render
 
-__all__ = ["exception_handlers", "SESSION_EXPIRED_HEADER"]
+__all__ = [
+    "exception_handlers",
+    "SESSION_EXPIRED_HEADER",
+    "STATUS_HEADER",
+    "ERROR_SLOT",
+    "CONTENT_REGIONS",
+]
 
 SESSION_EXPIRED_HEADER = "X-Session-Expired"
+STATUS_HEADER = "X-App-Status"
+ERROR_SLOT = "#app-error"
+# Regions that load their content with a fragment call; an error is their content then.
+CONTENT_REGIONS = frozenset({"panel-content", "modal-content", "settings-content"})
+
+
+def render_message(request: Request, message: UserMessage) -> Response:
+    htmx = HtmxDetails.from_request(request)
+    if not htmx.wants_fragment:
+        return render(
+            request, "error.html", ErrorContext(message), status_code=message.status, vary=True
+        )
+    in_place = htmx.target in CONTENT_REGIONS
+    context = ErrorContext(
+        message,
+        retry_url=str(request.url) if request.method == "GET" else None,
+        retry_target=f"#{htmx.target}" if in_place else None,
+    )
+    # To htmx the message is content to swap, so it is a 200: a 4xx/5xx would also make
+    # the browser log a failed load in the console of a page that is working as meant. The
+    # status stays readable in X-App-Status (and the kind in the fragment's data-error).
+    response = render(request, "error.html", context, block="message", vary=True)
+    response.headers[STATUS_HEADER] = str(message.status)
+    if not in_place:
+        retarget(response, ERROR_SLOT)
+        reswap(response, "innerHTML")
+    return response
+
+
+async def _known_failure(request: Request, exc: Exception) -> Response:
+    return render_message(request, message_for(exc))
 
 
 async def _unverified(request: Request, exc: Exception) -> Response:
-    templates = get_services(request).templates
-    return templates.TemplateResponse(
-        request, "error.html", {"kind": "unverified"}, status_code=401
+    message = UserMessage(
+        "unverified",
+        "This request could not be verified",
+        "Open the app from inside Pipedrive. If it keeps happening, reload the page.",
+        401,
     )
+    return render(request, "error.html", ErrorContext(message), status_code=401)
 
 
 async def _session_rejected(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SessionRejected)
-    templates = get_services(request).templates
-    response = templates.TemplateResponse(
-        request, "error.html", {"kind": "session"}, status_code=401, block_name="message"
+    message = UserMessage("session", "Your session has ended", "Reload the page to continue.", 401)
+    response = render(
+        request, "error.html", ErrorContext(message), block="message", status_code=401
     )
     if exc.expired:
         # The page renews through the SDK's get_signed_token and repeats the request.
@@ -41,15 +97,21 @@ async def _session_rejected(request: Request, exc: Exception) -> Response:
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    templates = get_services(request).templates
-    context: dict[str, Any] = {"kind": "http", "status": exc.status_code, "detail": exc.detail}
-    return templates.TemplateResponse(
-        request, "error.html", context, status_code=exc.status_code, block_name="message"
-    )
+    message = UserMessage(f"http-{exc.status_code}", "", str(exc.detail), exc.status_code)
+    return render_message(request, message)
 
 
-exception_handlers: Mapping[Any, ExceptionHandler] = {
-    Unverified: _unverified,
-    SessionRejected: _session_rejected,
-    HTTPException: _http_exception,
-}
+def _handlers() -> Mapping[Any, ExceptionHandler]:
+    known: dict[Any, ExceptionHandler] = {
+        kind: _known_failure
+        for kind in (PipedriveError, QuickBooksError, PermissionDenied, BodyTooLarge)
+    }
+    return {
+        **known,
+        Unverified: _unverified,
+        SessionRejected: _session_rejected,
+        HTTPException: _http_exception,
+    }
+
+
+exception_handlers = _handlers()

@@ -1,8 +1,13 @@
 """What every surface Pipedrive frames does first (design.md §2).
 
-``open_iframe`` verifies the Pipedrive JWT from the query, looks the installation up and, when
-there is one, issues our own session token for the page's fragment calls. ``require_session``
-guards those fragment calls: no valid ``X-App-Session`` header, no data.
+``open_iframe`` verifies the Pipedrive JWT from the query and, when the user's installation is
+there and authorized, refreshes their details from Pipedrive (admin flag; at most every few
+minutes) and issues our own session token for the page's fragment calls.
+
+``require_user`` guards those fragment calls: a valid ``X-App-Session`` header and, looked up
+in the database on every call (one indexed read), an installation that still exists and is
+authorized. A session token therefore stops working the moment its user uninstalls or must
+authorize again.
 """
 
 from __future__ import annotations
@@ -13,13 +18,25 @@ from typing import Any
 
 from starlette.requests import Request
 
+from extension.accounts.users import (
+    SessionUser,
+    installation_state,
+    refresh_user_details,
+    session_user,
+)
+from extension.ids import parse_id
 from extension.security.iframe_jwt import IframeIdentity, InvalidIframeToken, verify_iframe_token
 from extension.security.session import SESSION_HEADER, AppSession, InvalidSession
 from extension.services import get_services
-from extension.store.installations import get_installation
-from extension.store.models import Installation
 
-__all__ = ["IframeContext", "open_iframe", "require_session", "Unverified", "SessionRejected"]
+__all__ = [
+    "IframeContext",
+    "open_iframe",
+    "require_user",
+    "Unverified",
+    "SessionRejected",
+    "first_id",
+]
 
 
 class Unverified(Exception):
@@ -27,7 +44,7 @@ class Unverified(Exception):
 
 
 class SessionRejected(Exception):
-    """A fragment call without a valid session token: HTTP 401 (``expired`` → renew)."""
+    """A fragment call without a valid, live session: 401 (``expired`` → renew and repeat)."""
 
     def __init__(self, *, expired: bool) -> None:
         super().__init__("session rejected")
@@ -39,16 +56,13 @@ class IframeContext:
     """Everything a shell template needs; ``data`` and ``selected_ids`` are untrusted input."""
 
     identity: IframeIdentity
-    installation: Installation | None
+    installed: bool
+    needs_reauth: bool
     sdk_id: str
     theme: str
     session_token: str | None
     selected_ids: str = ""
     data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def installed(self) -> bool:
-        return self.installation is not None
 
     @property
     def hx_headers(self) -> str:
@@ -65,6 +79,11 @@ def _parse_data(raw: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def first_id(selected_ids: str) -> int | None:
+    """The first id of ``selectedIds`` (unsigned input: ASCII digits or nothing)."""
+    return parse_id(selected_ids.split(",")[0])
+
+
 async def open_iframe(request: Request) -> IframeContext:
     services = get_services(request)
     query = request.query_params
@@ -74,16 +93,19 @@ async def open_iframe(request: Request) -> IframeContext:
         )
     except InvalidIframeToken as exc:
         raise Unverified(str(exc)) from exc
-    async with services.sessionmaker() as session:
-        installation = await get_installation(session, identity.company_id, identity.user_id)
+    state = await installation_state(services, identity.company_id, identity.user_id)
+    user = None
+    if state == "authorized":
+        user = await refresh_user_details(services, identity.company_id, identity.user_id)
     token = None
-    if installation is not None and not installation.needs_reauth:
+    if user is not None:
         token = services.session_signer.issue(
             AppSession(company_id=identity.company_id, user_id=identity.user_id)
         )
     return IframeContext(
         identity=identity,
-        installation=installation,
+        installed=state != "none",
+        needs_reauth=state != "none" and user is None,
         sdk_id=query.get("id", ""),
         theme="dark" if query.get("theme") == "dark" else "light",
         session_token=token,
@@ -92,9 +114,14 @@ async def open_iframe(request: Request) -> IframeContext:
     )
 
 
-def require_session(request: Request) -> AppSession:
-    signer = get_services(request).session_signer
+async def require_user(request: Request) -> SessionUser:
+    services = get_services(request)
     try:
-        return signer.verify(request.headers.get(SESSION_HEADER))
+        app_session = services.session_signer.verify(request.headers.get(SESSION_HEADER))
     except InvalidSession as exc:
         raise SessionRejected(expired=exc.expired) from exc
+    user = await session_user(services, app_session.company_id, app_session.user_id)
+    if user is None:
+        # Uninstalled, or must authorize again: the signed token alone no longer opens anything.
+        raise SessionRejected(expired=False)
+    return user

@@ -6,42 +6,43 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from extension.invoicing.deals import DealUnavailable, load_visible_deal
-from extension.invoicing.status import load_company_status
-from extension.services import get_services
-from extension.web.iframe import open_iframe, require_session
+from extension.accounts.permissions import Action, require
+from extension.ids import parse_id
+from extension.invoicing.deals import load_visible_deal
+from extension.invoicing.status import company_status
+from extension.manifest import load_manifest
+from extension.services import Services, get_services
+from extension.web.contexts import DealContentContext, ShellContext
+from extension.web.iframe import open_iframe, require_user
+from extension.web.rendering import render
 
 __all__ = ["routes"]
 
 
-def _deal_id(data: dict[str, object]) -> int | None:
-    # ``data`` is the unsigned JSON the panel passed to open_modal.
-    raw = data.get("deal_id")
-    text = str(raw) if raw is not None else ""
-    return int(text) if text.isdigit() else None
+def _modal_actions(services: Services) -> dict[str, str]:
+    return load_manifest().modal_action_ids(services.settings.pipedrive_modal_ids)
 
 
 async def _shell(request: Request, template: str) -> Response:
     iframe = await open_iframe(request)
-    return get_services(request).templates.TemplateResponse(
-        request, template, {"iframe": iframe, "deal_id": _deal_id(iframe.data)}
-    )
+    # ``data`` is the unsigned JSON the panel passed to open_modal.
+    return render(request, template, ShellContext(iframe, parse_id(iframe.data.get("deal_id"))))
 
 
-async def _content(request: Request, template: str) -> Response:
-    app_session = require_session(request)
+async def _content(request: Request, template: str, action: Action) -> Response:
+    user = await require_user(request)
     services = get_services(request)
-    deal_id = request.path_params["deal_id"]
-    context: dict[str, object] = {"deal_id": deal_id}
-    try:
-        context["deal"] = await load_visible_deal(
-            services, app_session.company_id, app_session.user_id, deal_id
-        )
-    except DealUnavailable as exc:
-        context["unavailable"] = exc
-    async with services.sessionmaker() as session:
-        context["status"] = await load_company_status(session, app_session.company_id)
-    return services.templates.TemplateResponse(request, template, context, block_name="content")
+    await require(services, user, action)
+    deal_id: int = request.path_params["deal_id"]
+    deal = await load_visible_deal(services, user.company_id, user.user_id, deal_id)
+    status = await company_status(services, user.company_id)
+    return render(
+        request,
+        template,
+        DealContentContext(deal_id, deal, status, _modal_actions(services)),
+        block="content",
+        vary=True,
+    )
 
 
 async def create_invoice(request: Request) -> Response:
@@ -51,7 +52,7 @@ async def create_invoice(request: Request) -> Response:
 
 async def create_invoice_content(request: Request) -> Response:
     """Fragment: the create-invoice form (or why it cannot be shown yet)."""
-    return await _content(request, "modal_create.html")
+    return await _content(request, "modal_create.html", Action.CREATE)
 
 
 async def all_invoices(request: Request) -> Response:
@@ -61,7 +62,7 @@ async def all_invoices(request: Request) -> Response:
 
 async def all_invoices_content(request: Request) -> Response:
     """Fragment: every invoice of the deal's linked customer."""
-    return await _content(request, "modal_all.html")
+    return await _content(request, "modal_all.html", Action.VIEW)
 
 
 routes = [

@@ -6,50 +6,43 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from extension.htmx import vary_on_htmx
-from extension.invoicing.deals import DealUnavailable, load_visible_deal
-from extension.invoicing.status import load_company_status
-from extension.services import get_services
-from extension.web.iframe import open_iframe, require_session
+from extension.accounts.permissions import Action, require
+from extension.invoicing.deals import load_visible_deal
+from extension.invoicing.status import company_status
+from extension.manifest import load_manifest
+from extension.services import Services, get_services
+from extension.web.contexts import DealContentContext, ShellContext
+from extension.web.iframe import first_id, open_iframe, require_user
+from extension.web.rendering import render
 
 __all__ = ["routes"]
 
 
-def _deal_id(raw: str) -> int | None:
-    # selectedIds is unsigned input: take the first id and trust nothing else about it.
-    first = raw.split(",")[0].strip()
-    return int(first) if first.isdigit() else None
+def _modal_actions(services: Services) -> dict[str, str]:
+    return load_manifest().modal_action_ids(services.settings.pipedrive_modal_ids)
 
 
 async def deal_panel(request: Request) -> Response:
     """Shell page Pipedrive frames in the deal sidebar."""
     iframe = await open_iframe(request)
-    services = get_services(request)
-    return services.templates.TemplateResponse(
-        request,
-        "panel.html",
-        {"iframe": iframe, "deal_id": _deal_id(iframe.selected_ids)},
-    )
+    return render(request, "panel.html", ShellContext(iframe, first_id(iframe.selected_ids)))
 
 
 async def deal_panel_content(request: Request) -> Response:
-    """Fragment: the panel's body for one deal."""
-    app_session = require_session(request)
-    deal_id = request.path_params["deal_id"]
+    """Fragment: the panel's body for one deal (fetched as the viewing user)."""
+    user = await require_user(request)
     services = get_services(request)
-    context: dict[str, object] = {"deal_id": deal_id}
-    try:
-        context["deal"] = await load_visible_deal(
-            services, app_session.company_id, app_session.user_id, deal_id
-        )
-    except DealUnavailable as exc:
-        context["unavailable"] = exc
-    async with services.sessionmaker() as session:
-        context["status"] = await load_company_status(session, app_session.company_id)
-    response = services.templates.TemplateResponse(
-        request, "panel.html", context, block_name="content"
+    await require(services, user, Action.VIEW)
+    deal_id: int = request.path_params["deal_id"]
+    deal = await load_visible_deal(services, user.company_id, user.user_id, deal_id)
+    status = await company_status(services, user.company_id)
+    return render(
+        request,
+        "panel.html",
+        DealContentContext(deal_id, deal, status, _modal_actions(services)),
+        block="content",
+        vary=True,
     )
-    return vary_on_htmx(response)
 
 
 routes = [

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -16,20 +17,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from extension.pipedrive.errors import OAuthError, PipedriveError, PipedriveUnavailable
-from extension.pipedrive.install import app_settings_url, complete_install
-from extension.pipedrive.oauth import InvalidState, authorize_url, issue_state, verify_state
-from extension.pipedrive.uninstall import (
-    parse_notice,
-    record_sharing_change,
-    uninstall_user,
-    verify_pipedrive_basic_auth,
+from extension.accounts.installs import (
+    InvalidState,
+    app_settings_url,
+    authorize_url,
+    complete_install,
+    verify_state,
 )
+from extension.accounts.teardown import NoticeRefused, handle_sharing, handle_uninstall
+from extension.pipedrive.errors import OAuthError, PipedriveError
 from extension.services import get_services
+from extension.web.body import read_limited
+from extension.web.rendering import render_outcome
 
 __all__ = ["routes"]
 
-logger = logging.getLogger("extension.pipedrive")
+logger = logging.getLogger(__name__)
+_NOTICE_LIMIT = 64 * 1024
 
 
 def _callback_url(request: Request) -> str:
@@ -38,21 +42,12 @@ def _callback_url(request: Request) -> str:
     return settings.app_base_url + str(request.app.url_path_for("pipedrive_callback"))
 
 
-def _page(request: Request, outcome: str, status_code: int, **context: Any) -> Response:
-    templates = get_services(request).templates
-    response = templates.TemplateResponse(
-        request,
-        "pipedrive_install.html",
-        {"outcome": outcome, **context},
-        status_code=status_code,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def _page(request: Request, outcome: str, status_code: int, **details: str) -> Response:
+    return render_outcome(request, "pipedrive_install.html", outcome, status_code, **details)
 
 
 async def install(request: Request) -> Response:
-    settings = get_services(request).settings
-    url = authorize_url(settings, redirect_uri=_callback_url(request), state=issue_state(settings))
+    url = authorize_url(get_services(request), redirect_uri=_callback_url(request))
     return RedirectResponse(url, status_code=303)
 
 
@@ -63,7 +58,7 @@ async def callback(request: Request) -> Response:
         denied = query["error"] == "user_denied"
         return _page(request, "denied" if denied else "error", 200 if denied else 400)
     try:
-        verify_state(services.settings, query.get("state"))
+        verify_state(services, query.get("state"))
     except InvalidState as exc:
         return _page(request, "bad_state", 400, reason=exc.reason)
     code = query.get("code")
@@ -74,41 +69,37 @@ async def callback(request: Request) -> Response:
     except OAuthError as exc:
         logger.info("Pipedrive refused an authorization code: %s", exc.error)
         return _page(request, "code_refused", 400)
-    except PipedriveUnavailable:
-        return _page(request, "unavailable", 502)
     except PipedriveError as exc:
         logger.warning("Pipedrive install failed: %s", type(exc).__name__)
         return _page(request, "unavailable", 502)
-    return RedirectResponse(
-        app_settings_url(services.settings, result.user.company_domain), status_code=303
-    )
-
-
-async def _json(request: Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        return None
+    return RedirectResponse(app_settings_url(services, result.user.company_domain), status_code=303)
 
 
 async def uninstall(request: Request) -> Response:
-    services = get_services(request)
-    # Credentials first: nothing of the request is read before they check out.
-    if not verify_pipedrive_basic_auth(services.settings, request.headers.get("authorization")):
-        return JSONResponse(
-            {"success": False, "error": "unauthorized"},
-            status_code=401,
-            headers={"WWW-Authenticate": 'Basic realm="pipedrive"'},
+    async def body() -> Any:
+        try:
+            return json.loads(await read_limited(request, _NOTICE_LIMIT))
+        except ValueError:
+            return None
+
+    try:
+        outcome = await handle_uninstall(
+            get_services(request), request.headers.get("authorization"), body
         )
-    notice = parse_notice(await _json(request))
-    if notice is None or notice.client_id != services.settings.pipedrive_client_id:
-        return JSONResponse({"success": False, "error": "malformed notice"}, status_code=400)
-    outcome = await uninstall_user(services, notice)
+    except NoticeRefused as exc:
+        headers = {"WWW-Authenticate": 'Basic realm="pipedrive"'} if exc.status == 401 else None
+        return JSONResponse(
+            {"success": False, "error": exc.reason}, status_code=exc.status, headers=headers
+        )
     return JSONResponse({"success": True, "outcome": outcome})
 
 
 async def sharing_notice(request: Request) -> Response:
-    recorded = await record_sharing_change(get_services(request), await _json(request))
+    try:
+        body: Any = json.loads(await read_limited(request, _NOTICE_LIMIT))
+    except ValueError:
+        body = None
+    recorded = await handle_sharing(get_services(request), body)
     return JSONResponse({"success": True, "recorded": recorded})
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from extension.accounts.users import refresh_user_details
 from extension.security.iframe_jwt import InvalidIframeToken, verify_iframe_token
 from extension.security.session import AppSession
 from extension.services import get_services
-from extension.store.installations import get_installation
+from extension.web.body import read_limited
 
 __all__ = ["routes"]
 
@@ -18,7 +21,7 @@ async def renew_session(request: Request) -> Response:
     """Exchange a Pipedrive-signed JWT for a new session token (JSON)."""
     services = get_services(request)
     try:
-        body = await request.json()
+        body = json.loads(await read_limited(request, 8192))
     except ValueError:
         return JSONResponse({"error": "invalid body"}, status_code=400)
     if not isinstance(body, dict):
@@ -30,9 +33,9 @@ async def renew_session(request: Request) -> Response:
         )
     except InvalidIframeToken:
         return JSONResponse({"error": "unverified"}, status_code=401)
-    async with services.sessionmaker() as session:
-        installation = await get_installation(session, identity.company_id, identity.user_id)
-    if installation is None or installation.needs_reauth:
+    # A new session is a moment to re-read the admin flag (cached for a few minutes).
+    user = await refresh_user_details(services, identity.company_id, identity.user_id)
+    if user is None:
         return JSONResponse({"error": "not installed"}, status_code=401)
     token = services.session_signer.issue(
         AppSession(company_id=identity.company_id, user_id=identity.user_id)

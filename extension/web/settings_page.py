@@ -1,147 +1,119 @@
 """The app's custom settings page inside Pipedrive: connection, mapping, defaults, roles, audit.
 
-Everybody installed sees it; only Pipedrive admins may change it (checked here on every write).
+Everybody installed sees it; only Pipedrive admins may change it (``require(…, ADMINISTER)`` on
+every write, with the admin flag re-read from Pipedrive when it is a few minutes old).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from extension.accounts.permissions import ROLE_LABELS, Action, PermissionDenied, Role, require
+from extension.accounts.quickbooks_connect import issue_ticket
+from extension.accounts.quickbooks_connection import disconnect
+from extension.accounts.users import SessionUser
 from extension.htmx import trigger_client_event
-from extension.invoicing.company_settings import (
-    FIELD_LABELS,
-    SettingsValues,
-    due_date_example,
-    load_settings,
-    parse_settings_form,
-    save_settings,
-    validate_settings,
-)
-from extension.invoicing.permissions import ROLE_LABELS, Role
-from extension.invoicing.reference_lists import (
-    Choice,
-    PipedriveFieldLists,
-    load_pipedrive_fields,
-    load_quickbooks_lists,
+from extension.invoicing.company_settings import SettingsValues, due_date_example
+from extension.invoicing.reference_lists import Choice, PipedriveFieldLists
+from extension.invoicing.settings_screen import (
+    AuditRecord,
+    overlay,
+    recent_changes,
+    snapshot,
+    submit,
 )
 from extension.invoicing.sources import refresh_reference_lists
-from extension.invoicing.status import load_company_status
-from extension.quickbooks.connection import disconnect
-from extension.security.session import AppSession
+from extension.invoicing.status import company_status
 from extension.services import Services, get_services
-from extension.store.installations import get_installation, list_installations
-from extension.store.models import AuditEvent
-from extension.web.iframe import open_iframe, require_session
-from extension.web.quickbooks import connect_url as quickbooks_connect_url
+from extension.web.contexts import (
+    AuditContext,
+    AuditEntry,
+    ConnectionCardContext,
+    DueExampleContext,
+    SettingsContentContext,
+    SettingsFormContext,
+    ShellContext,
+)
+from extension.web.iframe import open_iframe, require_user
+from extension.web.messages import AUDIT_ACTIONS, SETTING_LABELS, message_for
+from extension.web.rendering import render
 
 __all__ = ["routes"]
 
 _AUDIT_LIMIT = 25
-# How the audit trail says each action; unknown actions show their code.
-_ACTION_TEXT = {
-    "pipedrive.installed": "installed the app",
-    "pipedrive.reinstalled": "authorized the app again",
-    "pipedrive.uninstalled": "uninstalled the app",
-    "pipedrive.needs_reauth": "must authorize the app again",
-    "pipedrive.sharing_changed": "changed who the app is shared with",
-    "quickbooks.connected": "connected QuickBooks",
-    "quickbooks.reconnected": "reconnected QuickBooks",
-    "quickbooks.disconnected": "disconnected QuickBooks",
-    "quickbooks.needs_reconnect": "QuickBooks asked to be connected again",
-}
 # How long the page keeps polling after "Connect to QuickBooks" opened Intuit's window.
 _CONNECT_WAIT_SECONDS = 15 * 60
 
 
-def connect_url_for(services: Services, app_session: AppSession) -> str:
-    """Where "Connect to QuickBooks" leads (a new window: Intuit's consent cannot be framed)."""
-    return quickbooks_connect_url(services, app_session.company_id, app_session.user_id)
+async def _is_admin(services: Services, user: SessionUser) -> bool:
+    try:
+        await require(services, user, Action.ADMINISTER)
+    except PermissionDenied:
+        return False
+    return True
 
 
-async def _is_admin(session: AsyncSession, app_session: AppSession) -> bool:
-    installation = await get_installation(session, app_session.company_id, app_session.user_id)
-    return installation is not None and installation.is_admin
+def _connect_links(request: Request, is_admin: bool) -> tuple[str | None, str | None]:
+    if not is_admin:
+        return None, None
+    return str(request.url_for("quickbooks_connect")), str(
+        request.url_for("settings:connect_ticket")
+    )
 
 
-async def _require_admin(services: Services, app_session: AppSession) -> None:
-    async with services.sessionmaker() as session:
-        if not await _is_admin(session, app_session):
-            raise HTTPException(403, "Only a Pipedrive admin can change these settings.")
-
-
-async def _form_context(
+async def _form(
+    request: Request,
     services: Services,
-    app_session: AppSession,
+    user: SessionUser,
     values: SettingsValues | None = None,
     errors: dict[str, str] | None = None,
     notice: str = "",
-) -> dict[str, Any]:
-    company_id = app_session.company_id
-    async with services.sessionmaker() as session:
-        current = await load_settings(session, company_id)
-        installations = await list_installations(session, company_id)
-        is_admin = await _is_admin(session, app_session)
-        fields = await load_pipedrive_fields(session, company_id)
-        quickbooks = await load_quickbooks_lists(session, company_id)
-        status = await load_company_status(session, company_id)
-    shown = values or current
-    return {
-        "values": shown,
-        "errors": errors or {},
-        "notice": notice,
-        "is_admin": is_admin,
-        "status": status,
-        "fields": fields,
-        "quickbooks": quickbooks,
-        "users": [i for i in installations if not i.is_admin],
-        "admins": [i for i in installations if i.is_admin],
-        "roles": [(role.value, ROLE_LABELS[role]) for role in Role],
-        "role_choices": [Choice(role.value, ROLE_LABELS[role]) for role in Role],
-        "due_example": due_date_example(shown.due_days, date.today()),
-        "connect_url": connect_url_for(services, app_session) if is_admin else None,
-        "waiting": False,
-        "waiting_since": str(int(time.time())),
-    }
+) -> SettingsContentContext:
+    is_admin = await _is_admin(services, user)
+    shown = await snapshot(services, user.company_id)
+    current = values or shown.values
+    connect_url, ticket_url = _connect_links(request, is_admin)
+    return SettingsContentContext(
+        values=current,
+        errors=errors or {},
+        notice=notice,
+        is_admin=is_admin,
+        fields=shown.fields,
+        quickbooks=shown.quickbooks,
+        users=[u for u in shown.users if not u.is_admin],
+        admins=[u for u in shown.users if u.is_admin],
+        roles=[(role.value, ROLE_LABELS[role]) for role in Role],
+        role_choices=[Choice(role.value, ROLE_LABELS[role]) for role in Role],
+        due_example=due_date_example(current.due_days, date.today()),
+        status=shown.status,
+        connect_url=connect_url,
+        ticket_url=ticket_url,
+        waiting_since=str(int(time.time())),
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    when: datetime
-    who: str
-    action: str
-    changes: list[tuple[str, str, str]]
+async def _audit(services: Services, company_id: int) -> list[AuditEntry]:
+    records = await recent_changes(services, company_id, _AUDIT_LIMIT)
+    shown = await snapshot(services, company_id)
+    names = {u.user_id: u.name for u in shown.users}
+    return [_entry(record, names, shown.fields) for record in records]
 
 
-async def _audit_entries(services: Services, company_id: int) -> list[AuditEntry]:
-    async with services.sessionmaker() as session:
-        rows = await session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.company_id == company_id)
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-            .limit(_AUDIT_LIMIT)
-        )
-        events = list(rows)
-        names = {i.user_id: i.name for i in await list_installations(session, company_id)}
-        fields = await load_pipedrive_fields(session, company_id)
-    return [
-        AuditEntry(
-            when=event.created_at,
-            who=names.get(event.user_id or 0) or (f"User {event.user_id}" if event.user_id else ""),
-            action=_ACTION_TEXT.get(event.action, event.action),
-            changes=_describe_changes(event.detail.get("changes", {}), names, fields),
-        )
-        for event in events
-    ]
+def _entry(record: AuditRecord, names: dict[int, str], fields: PipedriveFieldLists) -> AuditEntry:
+    who = names.get(record.user_id or 0) or (f"User {record.user_id}" if record.user_id else "")
+    return AuditEntry(
+        when=record.when,
+        who=who,
+        action=AUDIT_ACTIONS.get(record.action, record.action),
+        changes=_describe_changes(record.detail.get("changes", {}), names, fields),
+    )
 
 
 def _describe_changes(
@@ -174,130 +146,123 @@ def _describe_changes(
         if str(name).startswith("map_"):
             before = fields.label_for(before) if before else before
             after = fields.label_for(after) if after else after
-        described.append((FIELD_LABELS.get(str(name), str(name)), shown(before), shown(after)))
+        described.append((SETTING_LABELS.get(str(name), str(name)), shown(before), shown(after)))
     return described
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    return {k: str(v) for k, v in (await request.form()).items()}
 
 
 async def settings_page(request: Request) -> Response:
     """Shell of the settings page."""
-    iframe = await open_iframe(request)
-    return get_services(request).templates.TemplateResponse(
-        request, "settings.html", {"iframe": iframe}
-    )
+    return render(request, "settings.html", ShellContext(await open_iframe(request)))
 
 
 async def settings_content(request: Request) -> Response:
     """Fragment: the whole settings body."""
-    app_session = require_session(request)
+    user = await require_user(request)
     services = get_services(request)
-    context = await _form_context(services, app_session)
-    context["audit"] = await _audit_entries(services, app_session.company_id)
-    return services.templates.TemplateResponse(
-        request, "settings.html", context, block_name="content"
-    )
-
-
-async def _submission(
-    request: Request, services: Services, company_id: int
-) -> tuple[SettingsValues, SettingsValues]:
-    """(saved, submitted): the stored settings and the form laid over them."""
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    async with services.sessionmaker() as session:
-        current = await load_settings(session, company_id)
-        user_ids = [i.user_id for i in await list_installations(session, company_id)]
-    return current, parse_settings_form(form, current, user_ids)
+    await require(services, user, Action.VIEW)
+    context = await _form(request, services, user)
+    full = replace(context, audit=await _audit(services, user.company_id))
+    return render(request, "settings.html", full, block="content")
 
 
 async def settings_save(request: Request) -> Response:
-    """Validate and save; 422 with inline errors and every typed value kept."""
-    app_session = require_session(request)
+    """Validate and save; inline errors with every typed value kept when it cannot be saved."""
+    user = await require_user(request)
     services = get_services(request)
-    await _require_admin(services, app_session)
-    company_id = app_session.company_id
-    current, submitted = await _submission(request, services, company_id)
-    async with services.sessionmaker() as session:
-        fields = await load_pipedrive_fields(session, company_id)
-        quickbooks = await load_quickbooks_lists(session, company_id)
-    errors = validate_settings(submitted, fields, quickbooks)
-    if errors:
-        context = await _form_context(services, app_session, submitted, errors)
-        return services.templates.TemplateResponse(
-            request, "settings.html", context, block_name="form", status_code=422
-        )
-    async with services.sessionmaker() as session, session.begin():
-        changes = await save_settings(session, company_id, app_session.user_id, current, submitted)
-    notice = "Settings saved." if changes else "No changes to save."
-    context = await _form_context(services, app_session, notice=notice)
-    response = services.templates.TemplateResponse(
-        request, "settings.html", context, block_name="form"
-    )
+    await require(services, user, Action.ADMINISTER)
+    result = await submit(services, user.company_id, user.user_id, await _form_values(request))
+    if result.errors:
+        context = await _form(request, services, user, result.values, result.errors)
+        # 200, not 422: the form with its errors is what the page swaps in, and a 4xx would
+        # log a failed load in the browser console for a form working as meant.
+        return render(request, "settings.html", _as_form(context), block="form")
+    notice = "Settings saved." if result.changes else "No changes to save."
+    context = await _form(request, services, user, notice=notice)
+    response = render(request, "settings.html", _as_form(context), block="form")
     trigger_client_event(response, "app:snackbar", {"message": notice})
-    if changes:
+    if result.changes:
         trigger_client_event(response, "app:settings-saved")
     return response
 
 
+def _as_form(context: SettingsContentContext) -> SettingsFormContext:
+    names = SettingsFormContext.__dataclass_fields__
+    return SettingsFormContext(**{name: getattr(context, name) for name in names})
+
+
 async def settings_refresh_lists(request: Request) -> Response:
     """Ask QuickBooks and Pipedrive for their lists again; keep what the admin has typed."""
-    app_session = require_session(request)
+    user = await require_user(request)
     services = get_services(request)
-    await _require_admin(services, app_session)
-    problems = await refresh_reference_lists(services, app_session.company_id, app_session.user_id)
-    _, submitted = await _submission(request, services, app_session.company_id)
-    notice = " ".join(problems) if problems else "Lists refreshed."
-    context = await _form_context(services, app_session, submitted, notice=notice)
-    return services.templates.TemplateResponse(request, "settings.html", context, block_name="form")
+    await require(services, user, Action.ADMINISTER)
+    problems = await refresh_reference_lists(services, user.company_id, user.user_id)
+    submitted = await overlay(services, user.company_id, await _form_values(request))
+    worded = [message_for(problem) for problem in problems]
+    notice = " ".join(f"{m.title}. {m.text}" for m in worded) if worded else "Lists refreshed."
+    context = await _form(request, services, user, submitted, notice=notice)
+    return render(request, "settings.html", _as_form(context), block="form")
 
 
 async def settings_connection(request: Request) -> Response:
     """Fragment: the connection card; while an admin completes Intuit's consent in another
     window it polls, so the page updates by itself when the connection lands."""
-    app_session = require_session(request)
+    user = await require_user(request)
     services = get_services(request)
-    async with services.sessionmaker() as session:
-        status = await load_company_status(session, app_session.company_id)
-        is_admin = await _is_admin(session, app_session)
+    status = await company_status(services, user.company_id)
+    is_admin = await _is_admin(services, user)
     waiting_since = request.query_params.get("waiting", "")
     waiting = (
         status.quickbooks != "connected"
+        and waiting_since.isascii()
         and waiting_since.isdigit()
         and 0 <= time.time() - int(waiting_since) < _CONNECT_WAIT_SECONDS
     )
-    context = {
-        "status": status,
-        "is_admin": is_admin,
-        "connect_url": connect_url_for(services, app_session) if is_admin else None,
-        "waiting": waiting,
-        "waiting_since": waiting_since if waiting else str(int(time.time())),
-    }
-    response = services.templates.TemplateResponse(
-        request, "settings.html", context, block_name="connection"
+    connect_url, ticket_url = _connect_links(request, is_admin)
+    context = ConnectionCardContext(
+        status=status,
+        is_admin=is_admin,
+        connect_url=connect_url,
+        ticket_url=ticket_url,
+        waiting=waiting,
+        waiting_since=waiting_since if waiting else str(int(time.time())),
     )
+    response = render(request, "settings.html", context, block="connection")
     if status.quickbooks == "connected" and waiting_since:
         trigger_client_event(response, "app:snackbar", {"message": "QuickBooks is connected."})
-        # The form fetches tax codes, accounts and terms now that there is a company to ask.
+        # The form fetches tax codes, accounts and terms now that there is a company to ask,
+        # and the audit trail shows who connected it.
         trigger_client_event(response, "app:quickbooks-connected", after="settle")
+        trigger_client_event(response, "app:settings-saved")
     return response
+
+
+async def settings_connect_ticket(request: Request) -> Response:
+    """JSON: a one-time ticket for the connect window this page just opened (admins only)."""
+    user = await require_user(request)
+    ticket = await issue_ticket(get_services(request), user)
+    return JSONResponse({"ticket": ticket}, headers={"Cache-Control": "no-store"})
 
 
 async def settings_disconnect(request: Request) -> Response:
     """Revoke the company's QuickBooks connection (admins only; the page confirmed first)."""
-    app_session = require_session(request)
+    user = await require_user(request)
     services = get_services(request)
-    await _require_admin(services, app_session)
-    await disconnect(services, app_session.company_id, app_session.user_id)
-    async with services.sessionmaker() as session:
-        status = await load_company_status(session, app_session.company_id)
-    context = {
-        "status": status,
-        "is_admin": True,
-        "connect_url": connect_url_for(services, app_session),
-        "waiting": False,
-        "waiting_since": str(int(time.time())),
-    }
-    response = services.templates.TemplateResponse(
-        request, "settings.html", context, block_name="connection"
+    await require(services, user, Action.ADMINISTER)
+    await disconnect(services, user.company_id, user.user_id)
+    connect_url, ticket_url = _connect_links(request, True)
+    context = ConnectionCardContext(
+        status=await company_status(services, user.company_id),
+        is_admin=True,
+        connect_url=connect_url,
+        ticket_url=ticket_url,
+        waiting=False,
+        waiting_since=str(int(time.time())),
     )
+    response = render(request, "settings.html", context, block="connection")
     trigger_client_event(response, "app:snackbar", {"message": "QuickBooks is disconnected."})
     trigger_client_event(response, "app:settings-saved")  # the audit trail shows it
     return response
@@ -305,22 +270,17 @@ async def settings_disconnect(request: Request) -> Response:
 
 async def settings_due_example(request: Request) -> Response:
     """Fragment: the live due-date example for the days being typed."""
-    require_session(request)
-    services = get_services(request)
+    await require_user(request)
     example = due_date_example(request.query_params.get("due_days", "").strip(), date.today())
-    return services.templates.TemplateResponse(
-        request, "settings.html", {"due_example": example}, block_name="due_example"
-    )
+    return render(request, "settings.html", DueExampleContext(example), block="due_example")
 
 
 async def settings_audit(request: Request) -> Response:
     """Fragment: the audit trail at the bottom of the page."""
-    app_session = require_session(request)
+    user = await require_user(request)
     services = get_services(request)
-    events = await _audit_entries(services, app_session.company_id)
-    return services.templates.TemplateResponse(
-        request, "settings.html", {"audit": events}, block_name="audit"
-    )
+    context = AuditContext(await _audit(services, user.company_id))
+    return render(request, "settings.html", context, block="audit")
 
 
 routes = [
@@ -332,6 +292,9 @@ routes = [
             Route("/save", settings_save, methods=["POST"], name="save"),
             Route("/refresh-lists", settings_refresh_lists, methods=["POST"], name="refresh_lists"),
             Route("/connection", settings_connection, name="connection"),
+            Route(
+                "/connect-ticket", settings_connect_ticket, methods=["POST"], name="connect_ticket"
+            ),
             Route("/disconnect", settings_disconnect, methods=["POST"], name="disconnect"),
             Route("/due-example", settings_due_example, name="due_example"),
             Route("/audit", settings_audit, name="audit"),

@@ -180,12 +180,48 @@
     }
   });
 
-  // A link that opens another window (e.g. Intuit's consent) tells a part of the page, which
-  // then starts waiting. htmx's own `from:` trigger would cancel the link's navigation.
+  // A control that opens another window (e.g. Intuit's consent) tells a part of the page,
+  // which then starts waiting. htmx's own `from:` trigger would cancel a link's navigation.
   document.addEventListener("click", function (event) {
     var link = event.target.closest("[data-announce]");
     var target = link && document.querySelector(link.dataset.announceTo);
     if (target && window.htmx) window.htmx.trigger(target, link.dataset.announce);
+  });
+
+  // "Connect to QuickBooks": open the connect window ourselves, and when that window (and no
+  // other) asks, fetch a one-time ticket with our session and hand it over by postMessage.
+  var connectWindow = null;
+  var connectTicketUrl = null;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-connect-window]");
+    if (!button) return;
+    event.preventDefault();
+    connectTicketUrl = button.dataset.connectTicket;
+    connectWindow = window.open(button.dataset.connectWindow, "qbo-connect");
+  });
+  window.addEventListener("message", function (event) {
+    var data = event.data || {};
+    if (data.type !== "quickbooks:ticket-request") return;
+    if (event.origin !== window.location.origin || !connectWindow || event.source !== connectWindow) return;
+    var child = connectWindow;
+    fetch(connectTicketUrl, { method: "POST", headers: currentHeaders() })
+      .then(function (response) {
+        if (!response.ok) throw new Error("ticket refused");
+        return response.json();
+      })
+      .then(function (reply) {
+        child.postMessage({ type: "quickbooks:ticket", ticket: reply.ticket }, window.location.origin);
+      })
+      .catch(function () {
+        announce("QuickBooks could not be opened. Reload the page and try again.");
+      });
+  });
+
+  // A failed action's message lands in #app-error; its Dismiss button clears it.
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-dismiss-error]")) return;
+    var slot = document.getElementById("app-error");
+    if (slot) slot.innerHTML = "";
   });
 
   // Unsafe actions ask through Pipedrive's own confirmation dialog (hx-confirm on the element).

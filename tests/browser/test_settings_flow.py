@@ -20,7 +20,7 @@ def test_admin_installs_maps_a_custom_field_and_rep_reads_it(
 
     # Connect QuickBooks: Intuit's consent opens in its own window; the page updates by itself.
     with page.expect_popup() as consent_window:
-        settings.get_by_role("link", name="Connect to QuickBooks").click()
+        settings.get_by_role("button", name="Connect to QuickBooks").click()
     consent = consent_window.value
     expect(consent.get_by_role("button", name="Connect")).to_be_visible()
     screenshot(consent, "quickbooks-consent")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import httpx
 
 from extension.manifest import MANIFEST_PATH, load_manifest
-from tests.conftest import PipedriveFrames, install_user
+from tests.support import BASE_URL, PipedriveFrames, install_user
 
 
 async def test_security_headers_allow_framing_only_by_pipedrive(
@@ -27,7 +28,7 @@ async def test_security_headers_allow_framing_only_by_pipedrive(
 
 async def test_outside_sandbox_only_pipedrive_may_frame(database_url: str) -> None:
     from extension.app import create_app
-    from tests.conftest import make_settings
+    from tests.support import make_settings
 
     settings = make_settings(
         database_url,
@@ -58,6 +59,7 @@ async def test_outside_sandbox_only_pipedrive_may_frame(database_url: str) -> No
 async def test_manifest_urls_are_served(
     client: httpx.AsyncClient, frames: PipedriveFrames, db
 ) -> None:
+    """Every URL Pipedrive and Intuit are configured with answers as its caller expects."""
     raw = json.loads(MANIFEST_PATH.read_text())
     assert raw["pipedrive"]["panels"][0]["resource"] == "deal"
     manifest = load_manifest()
@@ -72,6 +74,29 @@ async def test_manifest_urls_are_served(
         assert response.status_code == 200, path
         forged = await client.get(frames.url(path, company_id=3, user_id=4, token="forged"))
         assert forged.status_code == 401, path
+
+    # Installation URL: off to Pipedrive's consent page with our client id and callback.
+    install = await client.get(manifest.installation_url)
+    assert install.status_code == 303
+    assert install.headers["location"].startswith(f"{BASE_URL}/sandbox/pipedrive/oauth/authorize?")
+    assert (
+        f"redirect_uri={quote(BASE_URL + manifest.callback_url, safe='')}"
+        in (install.headers["location"])
+    )
+    # Callback URL: the OAuth redirect (GET), the uninstall notice (DELETE), sharing (POST).
+    denied = await client.get(manifest.callback_url, params={"error": "user_denied"})
+    assert denied.status_code == 200 and "was not installed" in denied.text
+    unsigned = await client.request("DELETE", manifest.callback_url, json={})
+    assert unsigned.status_code == 401
+    sharing = await client.post(manifest.callback_url, json={"company_id": 3, "isShared": True})
+    assert sharing.status_code == 200 and sharing.json()["recorded"] is True
+    # QuickBooks redirect URI and webhook endpoint.
+    redirect = await client.get(manifest.quickbooks_redirect_url, params={"state": "x"})
+    assert redirect.status_code == 400 and "expired" in redirect.text
+    webhook = await client.post(manifest.quickbooks_webhook_url, content=b"[]")
+    assert webhook.status_code == 401  # unsigned: refused before anything is read
+    for path in (manifest.installation_url, manifest.callback_url):
+        assert (await client.get(path)).status_code != 404, path
 
 
 async def test_static_assets_come_from_our_origin(client: httpx.AsyncClient) -> None:

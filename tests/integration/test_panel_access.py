@@ -11,7 +11,15 @@ from bs4 import BeautifulSoup
 
 from extension.security.iframe_jwt import sign_iframe_token
 from extension.security.session import SESSION_HEADER
-from tests.conftest import PipedriveFrames, install_user
+from tests.support import (
+    ADMIN_ID,
+    COMPANY_ID,
+    REP_ID,
+    ConsentFlow,
+    PipedriveFrames,
+    install_user,
+    session_headers,
+)
 
 COMPANY, ADMIN, REP = 5001, 61, 62
 SURFACES = ["/panel/deal", "/modals/create-invoice", "/modals/all-invoices", "/settings/"]
@@ -102,28 +110,54 @@ async def test_every_forged_token_is_refused_with_401(
 
 
 async def test_fragment_requires_session_header(
-    client: httpx.AsyncClient, frames: PipedriveFrames, db
+    client: httpx.AsyncClient, frames: PipedriveFrames
 ) -> None:
-    await install_user(db, company_id=COMPANY, user_id=ADMIN, is_admin=True)
+    await ConsentFlow(client).install(user_id=ADMIN_ID)
     shell = await client.get(
-        frames.url("/panel/deal", company_id=COMPANY, user_id=ADMIN, selectedIds="7")
+        frames.url("/panel/deal", company_id=COMPANY_ID, user_id=ADMIN_ID, selectedIds="101")
     )
     token = _session_token(shell.text)
 
-    missing = await client.get("/panel/deal/7/content", headers={"HX-Request": "true"})
+    missing = await client.get("/panel/deal/101/content", headers={"HX-Request": "true"})
     assert missing.status_code == 401
     assert "X-Session-Expired" not in missing.headers
 
-    forged = await client.get("/panel/deal/7/content", headers={SESSION_HEADER: token + "x"})
+    forged = await client.get("/panel/deal/101/content", headers={SESSION_HEADER: token + "x"})
     assert forged.status_code == 401
 
     ok = await client.get(
-        "/panel/deal/7/content", headers={SESSION_HEADER: token, "HX-Request": "true"}
+        "/panel/deal/101/content",
+        headers={SESSION_HEADER: token, "HX-Request": "true", "HX-Target": "panel-content"},
     )
     assert ok.status_code == 200
-    assert ok.headers["Vary"] == "HX-Request"
     fragment = BeautifulSoup(ok.text, "html.parser")
     assert fragment.find("html") is None  # a fragment, not a page
+    assert fragment.select_one("[data-sdk-open-modal]") is not None
+
+
+async def test_a_url_that_answers_page_or_fragment_varies_on_hx_request(
+    client: httpx.AsyncClient, services, db
+) -> None:
+    """A failure answers an htmx call with a fragment and anything else with a page, from the
+    same URL: caches must keep the two apart."""
+    await install_user(db, company_id=COMPANY, user_id=ADMIN, is_admin=True)  # no tokens
+    headers = session_headers(services, company_id=COMPANY, user_id=ADMIN)
+    fragment = await client.get(
+        "/panel/deal/7/content", headers={**headers, "HX-Target": "panel-content"}
+    )
+    page = await client.get(
+        "/panel/deal/7/content", headers={SESSION_HEADER: headers[SESSION_HEADER]}
+    )
+    for response in (fragment, page):
+        assert response.headers["Vary"] == "HX-Request"
+        assert BeautifulSoup(response.text, "html.parser").select_one(
+            "[data-error=pipedrive-reauthorize]"
+        )
+    assert BeautifulSoup(fragment.text, "html.parser").find("html") is None
+    assert BeautifulSoup(page.text, "html.parser").find("html") is not None
+    # Without the Vary header a shared cache could hand the fragment to a page load.
+    monkey_free = await client.get("/panel/deal/7/content", headers={**headers})
+    assert monkey_free.headers["Vary"] == "HX-Request"
 
 
 async def test_expired_session_asks_the_page_to_renew(
@@ -151,7 +185,7 @@ async def test_session_renewal_with_fresh_pipedrive_token(
     )
     assert ok.status_code == 200
     renewed = ok.json()["session"]
-    content = await client.get("/panel/deal/7/content", headers={SESSION_HEADER: renewed})
+    content = await client.get("/settings/due-example", headers={SESSION_HEADER: renewed})
     assert content.status_code == 200
 
     mismatched = await client.post(
@@ -172,47 +206,46 @@ async def test_session_renewal_with_fresh_pipedrive_token(
 async def test_panel_shows_a_deal_only_if_pipedrive_shows_it_to_that_user(
     client: httpx.AsyncClient, services
 ) -> None:
-    from tests.conftest import session_headers
-    from tests.pipedrive.helpers import ADMIN_ID, COMPANY_ID, REP_ID, ConsentFlow
-
     flow = ConsentFlow(client)
     await flow.install(user_id=ADMIN_ID)
     await flow.install(user_id=REP_ID)
 
-    def fragment(response: httpx.Response) -> BeautifulSoup:
+    def fragment(response: httpx.Response, status: int = 200) -> BeautifulSoup:
+        # To htmx a failure is content to swap (200); its real status rides along.
         assert response.status_code == 200
+        assert int(response.headers.get("X-App-Status", "200")) == status
         return BeautifulSoup(response.text, "html.parser")
 
     rep = session_headers(services, company_id=COMPANY_ID, user_id=REP_ID)
     admin = session_headers(services, company_id=COMPANY_ID, user_id=ADMIN_ID)
     visible = fragment(await client.get("/panel/deal/101/content", headers=rep))
-    assert visible.select_one("[data-sdk-open-modal=create-invoice]") is not None
+    assert visible.select_one("[data-modal=create-invoice]") is not None
     assert "QuickBooks is not connected" in visible.get_text()
 
     # Deal 104 is hidden from the rep in Pipedrive: no toolbar, no data, just why.
-    hidden = fragment(await client.get("/panel/deal/104/content", headers=rep))
-    assert hidden.select_one("[data-unavailable=hidden]") is not None
+    hidden = fragment(await client.get("/panel/deal/104/content", headers=rep), 403)
+    assert hidden.select_one("[data-error=pipedrive-hidden]") is not None
+    assert "not available to you in Pipedrive" in hidden.get_text()
     assert hidden.select_one("[data-sdk-open-modal]") is None
     for path in ("/modals/create-invoice/104/content", "/modals/all-invoices/104/content"):
-        assert fragment(await client.get(path, headers=rep)).select_one("[data-unavailable=hidden]")
+        shown = fragment(await client.get(path, headers=rep), 403)
+        assert shown.select_one("[data-error=pipedrive-hidden]")
     assert fragment(await client.get("/panel/deal/104/content", headers=admin)).select_one(
-        "[data-sdk-open-modal=create-invoice]"
+        "[data-modal=create-invoice]"
     )
-    missing = fragment(await client.get("/panel/deal/999999/content", headers=admin))
-    assert missing.select_one("[data-unavailable=hidden]") is not None
+    missing = fragment(await client.get("/panel/deal/999999/content", headers=admin), 404)
+    assert missing.select_one("[data-error=pipedrive-not-found]") is not None
 
 
 async def test_user_without_tokens_is_asked_to_authorize_again(
     client: httpx.AsyncClient, services, db
 ) -> None:
-    from tests.conftest import session_headers
-
     await install_user(db, company_id=COMPANY, user_id=ADMIN, is_admin=True)  # no tokens stored
     response = await client.get(
         "/panel/deal/7/content",
         headers=session_headers(services, company_id=COMPANY, user_id=ADMIN),
     )
     notice = BeautifulSoup(response.text, "html.parser").select_one(
-        "[data-unavailable=reauthorize]"
+        "[data-error=pipedrive-reauthorize]"
     )
     assert notice is not None and notice.select_one("a")["href"].endswith("/pipedrive/install")

@@ -22,7 +22,7 @@ from extension.invoicing.drafts import (
 from extension.invoicing.line_math import summarize
 from extension.invoicing.tax_modes import TaxModel
 from extension.invoicing.to_quickbooks import build_invoice
-from extension.quickbooks.transport import decode_json, encode_json
+from extension.quickbooks.wire import decode_json, encode_json
 from extension.sandbox.quickbooks.rules import create_invoice
 from extension.sandbox.quickbooks.seed import seed_company
 from extension.sandbox.quickbooks.state import Clock, CompanyState

@@ -8,17 +8,20 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from extension.accounts.pipedrive_access import client_for_user
 from extension.pipedrive.client import PipedriveClient
 from extension.pipedrive.errors import (
+    PipedriveBlocked,
     PipedriveForbidden,
     PipedriveNotFound,
     PipedriveRateLimited,
+    PipedriveScopeMissing,
     PipedriveUnavailable,
 )
-from extension.pipedrive.tokens import client_for_user
 from extension.sandbox.pipedrive.data import PO_NUMBER_KEY, VAT_NUMBER_KEY
 from extension.services import Services
-from tests.pipedrive.helpers import ADMIN_ID, COMPANY_ID, REP_ID, ConsentFlow, pipedrive, record
+from extension.upstream_retry import RetryPolicy
+from tests.support import ADMIN_ID, COMPANY_ID, REP_ID, ConsentFlow, pipedrive, record
 
 
 class FakeClock:
@@ -143,7 +146,7 @@ async def test_burst_429_is_waited_out_with_retry_after(
     stand_in.clock = clock
     stand_in.limiter.reset()  # forget the install's own /users/me call
     stand_in.limiter.burst_limit = 1
-    admin._sleep = clock.sleep
+    admin._retry = RetryPolicy(sleep=clock.sleep)
     sent = record(services)
     assert (await admin.deal(101)).id == 101
     assert (await admin.deal(102)).id == 102
@@ -160,7 +163,7 @@ async def test_spent_daily_budget_raises_rate_limited_without_waiting(
     stand_in.clock = clock
     stand_in.limiter.reset()
     stand_in.limiter.daily_budget = 10
-    admin._sleep = clock.sleep
+    admin._retry = RetryPolicy(sleep=clock.sleep)
     await admin.deal_products(101)  # 10 tokens
     with pytest.raises(PipedriveRateLimited) as raised:
         await admin.deal(101)
@@ -191,7 +194,9 @@ class _Tokens:
         return None
 
 
-def _client(*statuses: int) -> tuple[PipedriveClient, list[float]]:
+def _client(
+    *statuses: int, body: dict[str, object] | None | str = "default"
+) -> tuple[PipedriveClient, list[float]]:
     answers = list(statuses)
     slept: list[float] = []
 
@@ -199,14 +204,22 @@ def _client(*statuses: int) -> tuple[PipedriveClient, list[float]]:
         status = answers.pop(0)
         if status == 200:
             return httpx.Response(200, json={"success": True, "data": {"id": 7, "title": "T"}})
-        return httpx.Response(status, json={"success": False, "error": "nope"})
+        if body is None:
+            return httpx.Response(status, text="<html>Access denied</html>")
+        if body == "default":
+            return httpx.Response(status, json={"success": False, "error": "nope"})
+        return httpx.Response(status, json=body)
 
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     client = PipedriveClient(
-        http, api_domain="https://x.pipedrive.com", tokens=_Tokens(), company_id=1, sleep=sleep
+        http,
+        api_domain="https://x.pipedrive.com",
+        tokens=_Tokens(),
+        company_id=1,
+        retry=RetryPolicy(sleep=sleep),
     )
     return client, slept
 
@@ -214,18 +227,28 @@ def _client(*statuses: int) -> tuple[PipedriveClient, list[float]]:
 async def test_5xx_backs_off_then_succeeds_or_gives_up() -> None:
     client, slept = _client(502, 503, 200)
     assert (await client.deal(7)).id == 7
-    assert slept == [0.5, 1.0]
+    assert len(slept) == 2  # the shared policy: doubling, with jitter
+    assert 0.5 <= slept[0] <= 1.0 and 1.0 <= slept[1] <= 2.0
     client, slept = _client(500, 500, 500)
     with pytest.raises(PipedriveUnavailable):
         await client.deal(7)
 
 
 @pytest.mark.parametrize(
-    ("status", "error"),
-    [(403, PipedriveForbidden), (404, PipedriveNotFound), (410, PipedriveNotFound)],
+    ("status", "body", "error"),
+    [
+        (403, {"success": False, "error": "You do not have permission"}, PipedriveForbidden),
+        (403, {"success": False, "error": "Scope and URL mismatch"}, PipedriveScopeMissing),
+        (403, None, PipedriveBlocked),  # a proxy's HTML page, not Pipedrive's JSON
+        (404, {"success": False, "error": "Deal not found"}, PipedriveNotFound),
+        (410, {"success": False, "error": "Gone"}, PipedriveNotFound),
+    ],
 )
-async def test_status_maps_to_error(status: int, error: type[Exception]) -> None:
-    client, slept = _client(status)
-    with pytest.raises(error):
+async def test_status_maps_to_error(
+    status: int, body: dict[str, object] | None, error: type[Exception]
+) -> None:
+    client, slept = _client(status, body=body)
+    with pytest.raises(error) as raised:
         await client.deal(7)
+    assert type(raised.value) is error
     assert slept == []  # never retried

@@ -11,9 +11,10 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
+from extension.pipedrive.oauth import api_domain_allowed
 from extension.services import Services
 from extension.store.models import AuditEvent, Company, Installation
-from tests.pipedrive.helpers import (
+from tests.support import (
     ADMIN_ID,
     API,
     BASIC,
@@ -251,3 +252,35 @@ async def test_wrong_client_secret_installs_nothing(
     assert _outcome(response) == "code_refused"
     assert await _count(db, Installation) == 0
     assert await _count(db, Company) == 0
+
+
+@pytest.mark.parametrize(
+    "api_domain",
+    [
+        "https://evil.example.com",
+        "https://pipedrive.com.evil.example",
+        "http://northwind.pipedrive.com",  # Pipedrive's, but not over https
+        "http://127.0.0.1:9999",  # another local port than the OAuth server's
+    ],
+)
+async def test_an_api_domain_we_would_not_send_tokens_to_is_refused(
+    api_domain: str, client: httpx.AsyncClient, services: Services, db
+) -> None:
+    pipedrive(services).api_domain = api_domain
+    response = await ConsentFlow(client).install(user_id=ADMIN_ID)
+    assert response.status_code == 502
+    assert "could not be reached" in response.text
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(Installation)) == 0
+
+
+def test_where_an_api_domain_may_live() -> None:
+    pipedrive_oauth = "https://oauth.pipedrive.com"
+    assert api_domain_allowed("https://northwind.pipedrive.com", pipedrive_oauth)
+    assert not api_domain_allowed("https://northwind.pipedrive.com.evil.io", pipedrive_oauth)
+    assert not api_domain_allowed("https://test-server.example.com", pipedrive_oauth)
+    outside = "https://pd-compatible.example.com/oauth-root"  # PIPEDRIVE_OAUTH_URL elsewhere
+    assert api_domain_allowed("https://pd-compatible.example.com/api/company/x", outside)
+    assert api_domain_allowed("https://acme.pipedrive.com", outside)
+    assert not api_domain_allowed("https://other.example.com", outside)
+    assert not api_domain_allowed("http://pd-compatible.example.com", outside)

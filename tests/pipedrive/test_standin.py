@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from extension.services import Services
-from tests.pipedrive.helpers import (
+from tests.support import (
     ADMIN_ID,
     API,
     BASIC,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -10,19 +11,20 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from extension.accounts.pipedrive_access import client_for_user
 from extension.pipedrive.errors import ReauthorizationNeeded
-from extension.pipedrive.tokens import client_for_user
 from extension.services import Services
 from extension.store.models import AuditEvent, Installation
-from tests.conftest import PipedriveFrames
-from tests.pipedrive.helpers import (
+from tests.support import (
     ADMIN_ID,
     BASIC,
     COMPANY_ID,
     REP_ID,
     ConsentFlow,
+    PipedriveFrames,
     form_of,
     pipedrive,
+    query_of,
     record,
 )
 
@@ -128,21 +130,29 @@ async def test_not_installed_user_needs_authorization(services: Services, instal
 async def test_tokens_never_reach_logs_or_reprs(
     client: httpx.AsyncClient, services: Services, db, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Every token Pipedrive hands out, from the install on, and every code and state on the
+    way, stays out of every log line and every repr."""
+    issued: list[str] = []
+
+    async def keep_tokens(response: httpx.Response) -> None:
+        if response.request.url.path.endswith("/oauth/token"):
+            body = json.loads(await response.aread())
+            issued.extend(str(body[k]) for k in ("access_token", "refresh_token") if k in body)
+
+    services.pipedrive_http.event_hooks["response"].append(keep_tokens)
     caplog.set_level(logging.DEBUG)
     flow = ConsentFlow(client)
     await flow.install(user_id=ADMIN_ID)
-    callback = await flow.consent(await flow.start(), user_id=ADMIN_ID, decision="allow")
+    authorize = await flow.start()
+    callback = await flow.consent(authorize, user_id=ADMIN_ID, decision="allow")
     await client.get(callback)
     await client.get(callback)  # a refused replay logs the refusal
     await _expire_locally(db)
     pd_client = await client_for_user(services, COMPANY_ID, ADMIN_ID)
     await pd_client.deal(101)
 
-    row = await _installation(db)
-    secrets = [
-        services.cipher.decrypt(row.access_token_enc or ""),
-        services.cipher.decrypt(row.refresh_token_enc or ""),
-    ]
-    text = caplog.text + repr(pd_client) + repr(pd_client._tokens)
-    for secret in secrets:
+    codes_and_states = [query_of(callback)["code"], query_of(callback)["state"]]
+    assert len(issued) >= 6  # two installs and one refresh, each an access and a refresh token
+    text = caplog.text + repr(pd_client) + repr(pd_client._tokens) + repr(services)
+    for secret in [*issued, *codes_and_states]:
         assert secret not in text

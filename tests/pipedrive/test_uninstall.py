@@ -10,15 +10,14 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from extension.quickbooks.connection import load_connection
 from extension.sandbox.quickbooks import QuickBooksStandIn
 from extension.sandbox.quickbooks import stand_in as quickbooks_stand_in
 from extension.sandbox.quickbooks.standin import OAuthFailure
 from extension.services import Services
 from extension.store.models import AuditEvent, Base, Company, Installation
-from tests.conftest import install_user
-from tests.pipedrive.helpers import ADMIN_ID, BASIC, CLIENT_ID, COMPANY_ID, REP_ID, ConsentFlow
+from extension.store.quickbooks_connections import load_connection
 from tests.quickbooks.conftest import connect_through_consent
+from tests.support import ADMIN_ID, BASIC, CLIENT_ID, COMPANY_ID, REP_ID, ConsentFlow, install_user
 
 OTHER_COMPANY = 5_550_001
 

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from extension.accounts.quickbooks_connection import client_for_company
 from extension.quickbooks.client import QuickBooksClient
-from extension.quickbooks.connection import client_for_company
 from extension.sandbox.quickbooks import QuickBooksStandIn, stand_in, webhook_sender
 from extension.sandbox.quickbooks.seed import US_REALM_ID
 from extension.sandbox.quickbooks.webhooks_out import WebhookSender
 from extension.services import Services
-from extension.web.quickbooks import connect_url
-from tests.conftest import install_user
+from tests.support import SleepRecorder, install_user
+from tests.support import connect_through_consent as _connect
 
 COMPANY_ID = 7001
 ADMIN_ID = 11
@@ -35,19 +34,9 @@ def qbo_webhooks(services: Services) -> WebhookSender:
     return webhook_sender(services.sandbox)
 
 
-@dataclass
-class SleepRecorder:
-    """Injected instead of asyncio.sleep: records the waits, never waits."""
-
-    calls: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
 @pytest.fixture
-def sleeps() -> SleepRecorder:
-    return SleepRecorder()
+def sleeps(services: Services) -> SleepRecorder:
+    return SleepRecorder().install(services)
 
 
 async def connect_through_consent(
@@ -58,22 +47,9 @@ async def connect_through_consent(
     user_id: int = ADMIN_ID,
     realm_id: str = US_REALM_ID,
 ) -> httpx.Response:
-    """What an admin does: open the connect link, pick a company on Intuit's page, come back."""
-    start = await client.get(connect_url(services, company_id, user_id))
-    assert start.status_code == 302, start.text
-    consent = await client.get(start.headers["location"])
-    assert consent.status_code == 200, consent.text
-    form = BeautifulSoup(consent.text, "html.parser").find("form")
-    assert form is not None
-    data = {
-        str(i["name"]): str(i.get("value", ""))
-        for i in form.find_all("input")
-        if i.get("type") != "radio"
-    }
-    data.update(realm_id=realm_id, decision="connect")
-    decided = await client.post(str(form["action"]), data=data)
-    assert decided.status_code == 302
-    return await client.get(decided.headers["location"])
+    return await _connect(
+        client, services, company_id=company_id, user_id=user_id, realm_id=realm_id
+    )
 
 
 @pytest.fixture
@@ -92,7 +68,7 @@ async def qb(
     services: Services, connected: int, sleeps: SleepRecorder, qbo: QuickBooksStandIn
 ) -> QuickBooksClient:
     qbo.requests.clear()  # the connect flow's own reads are not the test's
-    return await client_for_company(services, connected, sleep=sleeps)
+    return await client_for_company(services, connected)
 
 
 @dataclass

@@ -57,7 +57,7 @@ async def test_create_invoice_sends_one_requestid_and_reads_back_money_as_decima
     assert write.path == f"/v3/company/{US_REALM_ID}/invoice"
     assert len(write.query["requestid"]) == 32 and write.query["minorversion"] == "75"
     assert write.content_type == "application/json"
-    assert b'"Amount":250.5' in write.body and b'"UnitPrice":100.2' in write.body
+    assert b'"Amount":250.50' in write.body and b'"UnitPrice":100.2' in write.body
     assert invoice.total == Decimal("250.50") and isinstance(invoice.total, Decimal)
     assert invoice.balance == invoice.total
     assert invoice.doc_number == "1001"  # auto-numbered: custom numbers are off
@@ -189,6 +189,49 @@ async def test_change_data_capture_lists_changes_and_deletions(
     assert [i.id for i in changes.of("Invoice")] == [kept.id]
     assert [(d.entity, d.id) for d in changes.deleted] == [("Invoice", gone.id)]
     assert changes.of("Customer") == []
+
+
+async def test_money_goes_out_as_exact_decimals(
+    qb: QuickBooksClient, qbo: QuickBooksStandIn
+) -> None:
+    """Amounts in cents, unit prices with the item's own precision, never through float."""
+    lines = (
+        InvoiceLineDraft(
+            item_id="2", amount=Decimal("75"), qty=Decimal("3"), unit_price=Decimal("25")
+        ),
+        InvoiceLineDraft(
+            item_id="2",
+            amount=Decimal("0.37"),
+            qty=Decimal("3"),
+            unit_price=Decimal("0.1234567"),  # a seven-place unit price QuickBooks keeps
+        ),
+        InvoiceLineDraft(
+            item_id="2",
+            amount=Decimal("12345678901234.57"),  # 16 digits: float would round it
+            qty=Decimal("1"),
+            unit_price=Decimal("12345678901234.57"),
+        ),
+    )
+    invoice = await qb.create_invoice(InvoiceDraft(customer_id="1", lines=lines))
+    assert invoice.total == Decimal("12345678901309.94")
+    [write] = [r for r in qbo.requests if r.method == "POST"]
+    body = write.body
+    assert b'"Amount":75.00,' in body
+    assert b'"UnitPrice":25,' in body or b'"UnitPrice":25}' in body
+    assert b'"Amount":0.37,' in body and b'"UnitPrice":0.1234567' in body
+    assert b'"Amount":12345678901234.57,' in body
+    assert b"e+" not in body.lower() and b"0.12345670000" not in body
+
+
+@pytest.mark.parametrize("entity_id", ["1/../2", "1?x=1", "²", "", "1 OR 1"])
+async def test_quickbooks_ids_are_checked_before_they_enter_a_url(
+    entity_id: str, qb: QuickBooksClient, qbo: QuickBooksStandIn
+) -> None:
+    with pytest.raises(ValueError):
+        await qb.read(Invoice, entity_id)
+    with pytest.raises(ValueError):
+        await qb.invoice_pdf(entity_id)
+    assert qbo.requests == []
 
 
 async def test_last_updated_times_are_read_as_instants(

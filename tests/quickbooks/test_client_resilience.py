@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from decimal import Decimal
 
+import httpx
 import pytest
+from bs4 import BeautifulSoup
 
+from extension.accounts.quickbooks_connection import client_for_company
 from extension.quickbooks.client import QuickBooksClient
 from extension.quickbooks.errors import (
     QuickBooksAuthError,
@@ -15,10 +19,14 @@ from extension.quickbooks.errors import (
     error_from_response,
 )
 from extension.quickbooks.invoice_models import Invoice, InvoiceDraft, InvoiceLineDraft
+from extension.quickbooks.limits import RealmLimits
 from extension.sandbox.quickbooks import QuickBooksStandIn
 from extension.sandbox.quickbooks.seed import US_REALM_ID
 from extension.sandbox.quickbooks.state import InjectedFault
-from tests.quickbooks.conftest import SleepRecorder
+from extension.services import Services
+from extension.upstream_retry import RetryPolicy
+from tests.quickbooks.conftest import ADMIN_ID
+from tests.support import SleepRecorder, session_headers
 
 DRAFT = InvoiceDraft(customer_id="2", lines=(InvoiceLineDraft(item_id="2", amount=Decimal("75")),))
 
@@ -55,26 +63,78 @@ async def test_three_failures_give_unavailable(
     assert caught.value.status == 500 and len(qbo.requests) == 3 and len(sleeps.calls) == 2
 
 
-async def test_throttling_xml_429_is_parsed_and_retried(
-    qb: QuickBooksClient, qbo: QuickBooksStandIn, sleeps: SleepRecorder
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_429_rests_the_realm_for_the_rest_of_its_minute_and_says_how_long(
+    services: Services, connected: int, qbo: QuickBooksStandIn, sleeps: SleepRecorder
 ) -> None:
-    qbo.config.faults.append(InjectedFault("throttle", times=3))
+    """Intuit sends no Retry-After: the realm rests until its one-minute window ends (not a
+    0.5–2 s retry that is refused again), calls meanwhile never reach Intuit, and the error
+    carries the wait the page shows."""
+    clock = _Clock()
+
+    async def sleep(seconds: float) -> None:  # time passes while the client waits
+        sleeps.calls.append(seconds)
+        clock.now += seconds
+
+    services.runtime.retry = RetryPolicy(sleep=sleep)
+    qb = await client_for_company(services, connected, limits=RealmLimits(clock=clock))
+    await qb.get_preferences()  # opens the realm's window at t=1000
+    clock.now += 20
+    qbo.requests.clear()
+    qbo.config.faults.append(InjectedFault("throttle", times=1))
     with pytest.raises(QuickBooksRateLimited) as caught:
         await qb.list_terms()
-    assert caught.value.retry_after == 60.0 and caught.value.intuit_tid.startswith("1-")
-    assert len(qbo.requests) == 3 and len(sleeps.calls) == 2
+    assert caught.value.retry_after == pytest.approx(40.0)  # the window's remaining 40 s
+    assert caught.value.intuit_tid.startswith("1-")
+    assert len(qbo.requests) == 1 and sleeps.calls == []  # no quick retries into the wall
+
+    clock.now += 25  # still inside the window: refused here, Intuit is not asked
+    with pytest.raises(QuickBooksRateLimited) as again:
+        await qb.get_preferences()
+    assert again.value.retry_after == pytest.approx(15.0)
+    assert len(qbo.requests) == 1
+
+    clock.now += 5  # 10 s left: short enough to wait for inside the request
+    assert (await qb.get_preferences()).home_currency == "USD"
+    assert sleeps.calls == [pytest.approx(10.0)]
+    assert len(qbo.requests) == 2
+
+
+async def test_a_throttled_realm_is_worded_with_the_wait(
+    client: httpx.AsyncClient, services: Services, connected: int, qbo: QuickBooksStandIn
+) -> None:
+    qbo.config.faults.append(InjectedFault("throttle", times=1))
+    response = await client.post(
+        "/settings/refresh-lists",
+        headers=session_headers(services, company_id=connected, user_id=ADMIN_ID),
+    )
+    notice = BeautifulSoup(response.text, "html.parser").select_one("#settings-form-notice")
+    assert notice is not None
+    text = notice.get_text()
+    assert "QuickBooks limits how many requests" in text
+    assert re.search(r"Try again in ([1-9]|[1-5][0-9]|60) seconds\.", text), text
 
 
 async def test_rate_limit_per_minute_uses_the_movable_clock(
-    qb: QuickBooksClient, qbo: QuickBooksStandIn, sleeps: SleepRecorder
+    qb: QuickBooksClient, qbo: QuickBooksStandIn, services: Services, connected: int
 ) -> None:
     qbo.clock.advance(61)  # the connect flow's calls leave the one-minute window
     qbo.config.rate_limit_per_minute = 2
+    clock = _Clock()
+    qb = await client_for_company(services, connected, limits=RealmLimits(clock=clock))
     await qb.get_preferences()
     await qb.get_preferences()
     with pytest.raises(QuickBooksRateLimited):
         await qb.get_preferences()
     qbo.clock.advance(61)
+    clock.now += 61
     assert (await qb.get_preferences()).home_currency == "USD"
 
 

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from extension.accounts.quickbooks_connection import client_for_company
 from extension.invoicing.status import load_company_status
-from extension.quickbooks.connection import client_for_company
 from extension.quickbooks.errors import QuickBooksReconnectRequired
 from extension.sandbox.quickbooks import QuickBooksStandIn
 from extension.services import Services
 from extension.store.db import create_engine, create_sessionmaker
 from extension.store.quickbooks_models import QuickBooksConnection
-from tests.quickbooks.conftest import SleepRecorder
+from tests.support import SleepRecorder
 
 
 async def _row(db: async_sessionmaker[AsyncSession]) -> QuickBooksConnection:
@@ -42,7 +42,7 @@ async def test_twenty_calls_on_an_expired_token_refresh_once(
 ) -> None:
     _expire_with_strict_rotation(qbo)
     before = await _row(db)
-    client = await client_for_company(services, connected, sleep=sleeps)
+    client = await client_for_company(services, connected)
     results = await asyncio.gather(*(client.get_preferences() for _ in range(20)))
     assert all(r.home_currency == "USD" for r in results)
     assert qbo.token_requests == ["authorization_code", "refresh_token"]
@@ -57,7 +57,7 @@ async def test_a_token_known_to_be_expired_is_refreshed_before_the_call(
     services: Services, qbo: QuickBooksStandIn, connected: int, sleeps: SleepRecorder
 ) -> None:
     later = datetime.now(UTC) + timedelta(hours=2)
-    client = await client_for_company(services, connected, sleep=sleeps, now=lambda: later)
+    client = await client_for_company(services, connected, now=lambda: later)
     await asyncio.gather(*(client.list_terms() for _ in range(5)))
     assert qbo.token_requests.count("refresh_token") == 1
     assert all(r.path.endswith("/query") for r in qbo.requests[-5:])
@@ -77,8 +77,8 @@ async def test_two_engines_refresh_once(
         services, engine=other_engine, sessionmaker=create_sessionmaker(other_engine)
     )
     try:
-        first = await client_for_company(services, connected, sleep=sleeps)
-        second = await client_for_company(other, connected, sleep=sleeps)
+        first = await client_for_company(services, connected)
+        second = await client_for_company(other, connected)
         calls = [c.get_company_info() for _ in range(5) for c in (first, second)]
         results = await asyncio.gather(*calls)
     finally:
@@ -97,7 +97,7 @@ async def test_a_lost_grant_marks_the_connection_for_reconnect(
 ) -> None:
     row = await _row(db)
     qbo.revoke(services.cipher.decrypt(row.refresh_token_enc or ""))  # e.g. revoked at Intuit
-    client = await client_for_company(services, connected, sleep=sleeps)
+    client = await client_for_company(services, connected)
     with pytest.raises(QuickBooksReconnectRequired):
         await client.get_preferences()
     assert qbo.token_requests.count("refresh_token") == 1  # re-read once, no second try

@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -153,3 +154,34 @@ async def test_app_shutdown_waits_for_webhook_deliveries_in_flight(settings) -> 
         sender.notify(US_REALM_ID, [Change("Invoice", "1", "Create", datetime.now(UTC))])
         assert sender.delivered == []  # still in flight when shutdown begins
     assert [status for status, _ in sender.delivered] == [200]
+
+
+async def test_a_body_over_the_limit_is_refused_before_any_hmac(
+    client: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[int] = []
+    real_new = hmac.new
+
+    def counting_new(key: bytes, msg: bytes = b"", digestmod: object = None) -> object:
+        hashed.append(len(msg))
+        return real_new(key, msg, digestmod)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hmac, "new", counting_new)
+    huge = b"[" + b" " * (2 * 1024 * 1024) + b"]"
+    verifier = str(services.settings.qbo_webhook_verifier_token)
+    signature = base64.b64encode(real_new(verifier.encode(), huge, hashlib.sha256).digest())
+    response = await client.post(
+        URL,
+        content=huge,
+        headers={"intuit-signature": signature.decode(), "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert hashed == []
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(3):  # no Content-Length: the ceiling applies while reading
+            yield b" " * (512 * 1024)
+
+    streamed = await client.post(URL, content=chunks(), headers={"intuit-signature": "x"})
+    assert streamed.status_code == 413
+    assert hashed == []

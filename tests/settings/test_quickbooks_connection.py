@@ -9,11 +9,11 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from extension.invoicing.reference_lists import load_quickbooks_lists
-from extension.quickbooks.connection import load_connection
 from extension.services import Services
 from extension.store.models import AuditEvent
-from tests.conftest import install_user, session_headers
+from extension.store.quickbooks_connections import load_connection
 from tests.quickbooks.conftest import connect_through_consent
+from tests.support import install_user, session_headers
 
 COMPANY, ADMIN, REP = 7001, 11, 12
 
@@ -35,9 +35,13 @@ async def test_only_admins_get_a_connect_link(
         (await client.get("/settings/connection", headers=_headers(services, ADMIN))).text,
         "html.parser",
     )
-    link = admin.select_one("#qbo-connect-link")
-    assert link is not None and link["target"] == "_blank"
-    assert str(link["href"]).startswith("http://127.0.0.1:8000/quickbooks/connect?ticket=")
+    button = admin.select_one("#qbo-connect-link")
+    assert button is not None
+    # The control opens the connect window and names where a ticket comes from; it carries
+    # no credential itself (app.js fetches a one-time ticket when the window asks).
+    assert button["data-connect-window"] == "http://127.0.0.1:8000/quickbooks/connect"
+    assert button["data-connect-ticket"] == "http://127.0.0.1:8000/settings/connect-ticket"
+    assert "?ticket=" not in str(admin)
     rep = BeautifulSoup(
         (await client.get("/settings/connection", headers=_headers(services, REP))).text,
         "html.parser",
@@ -107,9 +111,9 @@ async def test_disconnect_is_admin_only_and_revokes(
 ) -> None:
     await _installed(db)
     await connect_through_consent(client, services, company_id=COMPANY, user_id=ADMIN)
-    assert (
-        await client.post("/settings/disconnect", headers=_headers(services, REP))
-    ).status_code == 403
+    refused = await client.post("/settings/disconnect", headers=_headers(services, REP))
+    assert refused.headers["X-App-Status"] == "403"
+    assert 'data-error="forbidden"' in refused.text
     async with db() as session:
         assert await load_connection(session, COMPANY) is not None
     response = await client.post("/settings/disconnect", headers=_headers(services, ADMIN))

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
 from extension.invoicing.reference_lists import load_pipedrive_fields
 from extension.sandbox.pipedrive.data import VAT_NUMBER_KEY
+from extension.sandbox.quickbooks.seed import US_REALM_ID
 from extension.services import Services
-from extension.store.settings_models import CompanySettings
-from tests.conftest import session_headers
-from tests.pipedrive.helpers import ADMIN_ID, COMPANY_ID, ConsentFlow, record
+from extension.store.reference_cache import get_reference_list, save_reference_list
+from extension.store.settings_models import CompanySettings, ReferenceListCache
+from tests.support import (
+    ADMIN_ID,
+    COMPANY_ID,
+    ConsentFlow,
+    connect_through_consent,
+    install_user,
+    record,
+    session_headers,
+)
 
 
 def _headers(services: Services, user_id: int = ADMIN_ID) -> dict[str, str]:
@@ -56,3 +68,49 @@ async def test_custom_field_fetched_by_name_can_be_mapped(
     async with db() as session:
         row = await session.get(CompanySettings, COMPANY_ID)
     assert row is not None and row.map_tax_id == f"organization:{VAT_NUMBER_KEY}"
+
+
+async def test_six_concurrent_refreshes_all_land(
+    client: httpx.AsyncClient, services: Services, db
+) -> None:
+    """Six admins' "Refresh lists" at once: each answers 200 and one cache row per list
+    remains (the cache is an upsert, not read-then-insert)."""
+    await ConsentFlow(client).install(user_id=ADMIN_ID)
+    await connect_through_consent(
+        client, services, company_id=COMPANY_ID, user_id=ADMIN_ID, realm_id=US_REALM_ID
+    )
+    # Both lists are fetched first, so all six requests reach the cache write together.
+    responses = await asyncio.gather(
+        *(
+            client.post("/settings/refresh-lists", data={}, headers=_headers(services))
+            for _ in range(6)
+        )
+    )
+    assert [r.status_code for r in responses] == [200] * 6
+    assert all("Lists refreshed." in r.text for r in responses)
+    async with db() as session:
+        rows = (
+            await session.execute(
+                select(ReferenceListCache.source).where(ReferenceListCache.company_id == COMPANY_ID)
+            )
+        ).all()
+    assert sorted(r[0] for r in rows) == ["pipedrive_fields", "quickbooks_lists"]
+
+
+async def test_concurrent_cache_writes_on_the_database_itself(services: Services, db) -> None:
+    """The same race without HTTP in between: six sessions insert the same row at once."""
+    await install_user(db, company_id=COMPANY_ID, user_id=ADMIN_ID, is_admin=True)
+    start = asyncio.Event()
+
+    async def write(n: int) -> None:
+        async with db() as session, session.begin():
+            await start.wait()
+            await save_reference_list(session, COMPANY_ID, "quickbooks_lists", {"n": n})
+
+    tasks = [asyncio.create_task(write(n)) for n in range(6)]
+    await asyncio.sleep(0.05)
+    start.set()
+    await asyncio.gather(*tasks)
+    async with db() as session:
+        row = await get_reference_list(session, COMPANY_ID, "quickbooks_lists")
+    assert row is not None and row.payload["n"] in range(6)

@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from extension.security.crypto import TokenCipher, TokenDecryptionError
-from extension.security.redaction import RedactSecretsFilter, redact
+from extension.security.redaction import install_log_redaction, redact
 from extension.security.session import AppSession, InvalidSession, SessionSigner
 
 KEY = "k" * 40
@@ -46,9 +46,20 @@ def test_token_cipher_round_trip_and_key_separation() -> None:
     assert cipher.decrypt(ciphertext) == "access-token-123"
     with pytest.raises(TokenDecryptionError):
         TokenCipher(secret_key="x" * 40).decrypt(ciphertext)
+    # Setting ENCRYPTION_KEY later loses nothing: the derived key still decrypts, last.
     explicit = TokenCipher(secret_key=KEY, encryption_key=Fernet.generate_key().decode())
+    assert explicit.decrypt(ciphertext) == "access-token-123"
+
+
+def test_encryption_keys_rotate_without_anybody_authorizing_again() -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    stored = TokenCipher(secret_key=KEY, encryption_key=old).encrypt("refresh-token")
+    rotated = TokenCipher(secret_key=KEY, encryption_key=f"{new}, {old}")  # new first
+    assert rotated.decrypt(stored) == "refresh-token"
+    again = rotated.encrypt("refresh-token")
+    assert TokenCipher(secret_key=KEY, encryption_key=new).decrypt(again) == "refresh-token"
     with pytest.raises(TokenDecryptionError):
-        explicit.decrypt(ciphertext)
+        TokenCipher(secret_key=KEY, encryption_key=new).decrypt(stored)
 
 
 def test_redaction_of_query_tokens_and_bearer() -> None:
@@ -61,7 +72,8 @@ def test_redaction_of_query_tokens_and_bearer() -> None:
 
 
 def test_access_log_record_is_redacted() -> None:
-    record = logging.LogRecord(
+    install_log_redaction()
+    record = logging.getLogger("uvicorn.access").makeRecord(
         "uvicorn.access",
         logging.INFO,
         __file__,
@@ -70,6 +82,5 @@ def test_access_log_record_is_redacted() -> None:
         ("127.0.0.1:5", "GET", "/panel/deal?token=eyJ.secret.sig&id=1", "1.1", 200),
         None,
     )
-    RedactSecretsFilter().filter(record)
     assert "eyJ.secret.sig" not in record.getMessage()
     assert "token=[redacted]" in record.getMessage()

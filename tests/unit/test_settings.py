@@ -73,3 +73,39 @@ def test_malformed_setting_is_named(name: str, value: str) -> None:
 
 def test_plain_http_allowed_for_loopback_only() -> None:
     assert Settings.from_env({**REAL, "APP_BASE_URL": "http://localhost:9000"}).app_base_url
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"APP_BASE_URL": "https://invoices.example.com"},  # no client id: would be sandbox
+        {"APP_BASE_URL": "https://invoices.example.com", "SECRET_KEY": "s" * 40},
+        {**REAL, "SANDBOX": "1"},  # asked for explicitly, on a public address
+    ],
+)
+def test_sandbox_never_starts_on_a_public_address(environ: dict[str, str]) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(environ)
+    message = str(refused.value)
+    assert "PIPEDRIVE_CLIENT_ID" in message or "SANDBOX=1" in message
+
+
+def test_sandbox_on_loopback_still_needs_nothing() -> None:
+    for host in ("http://127.0.0.1:8011", "http://localhost:8000", "http://[::1]:8000"):
+        assert Settings.from_env({"APP_BASE_URL": host}).sandbox
+
+
+def test_encryption_key_must_be_fernet_keys() -> None:
+    from cryptography.fernet import Fernet
+
+    two = f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}"
+    assert Settings.from_env({**REAL, "ENCRYPTION_KEY": two}).encryption_key is not None
+    with pytest.raises(SettingsError, match="ENCRYPTION_KEY: key 2"):
+        Settings.from_env({**REAL, "ENCRYPTION_KEY": f"{Fernet.generate_key().decode()},nope"})
+
+
+def test_modal_ids_from_developer_hub() -> None:
+    settings = Settings.from_env(
+        {**REAL, "PIPEDRIVE_MODAL_CREATE_INVOICE_ID": " 6f1c2a ", "PIPEDRIVE_MODAL_X_ID": ""}
+    )
+    assert settings.pipedrive_modal_ids == {"PIPEDRIVE_MODAL_CREATE_INVOICE_ID": "6f1c2a"}

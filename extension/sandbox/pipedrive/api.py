@@ -114,6 +114,7 @@ def routes(state: PipedriveStandIn) -> list[BaseRoute]:
     async def users_me(request: Request, user_id: int) -> Response:
         user = state.user(user_id)
         assert user is not None  # tokens are only issued to seeded users
+        admin = state.is_admin(user_id)
         return _ok(
             {
                 "id": user.id,
@@ -129,8 +130,8 @@ def routes(state: PipedriveStandIn) -> list[BaseRoute]:
                 "modified": "2025-09-01 09:00:00",
                 "has_created_company": user.is_admin,
                 "access": [
-                    {"app": "sales", "admin": user.is_admin, "permission_set_id": "ps-sales"},
-                    {"app": "global", "admin": user.is_admin, "permission_set_id": "ps-global"},
+                    {"app": "sales", "admin": admin, "permission_set_id": "ps-sales"},
+                    {"app": "global", "admin": admin, "permission_set_id": "ps-global"},
                 ],
                 "active_flag": True,
                 "timezone_name": "Europe/Tallinn",

@@ -74,11 +74,17 @@ class PipedriveStandIn:
     _access: dict[str, tuple[int, float]] = field(default_factory=dict)
     _refresh: dict[str, int] = field(default_factory=dict)
     installed: set[int] = field(default_factory=set)
+    # An admin made a user admin or took it away in Pipedrive's company settings.
+    admin_changes: dict[int, bool] = field(default_factory=dict)
 
     # ---- users -----------------------------------------------------------------------------
 
     def user(self, user_id: int) -> SandboxUser | None:
         return next((u for u in USERS if u.id == user_id), None)
+
+    def is_admin(self, user_id: int) -> bool:
+        user = self.user(user_id)
+        return self.admin_changes.get(user_id, user.is_admin if user else False)
 
     @property
     def company_id(self) -> int:

@@ -1,0 +1,113 @@
+"""Who may do what, checked on the server for every action through one call: ``require``.
+
+Roles nest: a viewer sees invoices; a creator also creates, sends and copies payment links; a
+manager also voids, deletes and unlinks. Pipedrive admins are always managers, and only they
+administer the app (settings, the QuickBooks connection). A user without a role of their own
+gets the company's default role (the seed's "only me / all users" setting).
+
+``require`` re-reads the user's admin flag from Pipedrive when it is older than a few minutes
+(``users.refresh_user_details``), so a demotion in Pipedrive takes effect here without
+reinstalling; a user whose installation is gone may do nothing at all.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from extension.accounts.users import SessionUser, refresh_user_details
+from extension.services import Services
+from extension.store.settings_models import CompanySettings, UserRole
+
+__all__ = [
+    "Role",
+    "Action",
+    "ROLE_LABELS",
+    "DEFAULT_ROLE",
+    "allows",
+    "role_of",
+    "PermissionDenied",
+    "require",
+    "SessionUser",
+]
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    CREATOR = "creator"
+    MANAGER = "manager"
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CREATE = "create"
+    SEND = "send"
+    COPY_LINK = "copy_link"
+    LINK = "link"
+    VOID = "void"
+    DELETE = "delete"
+    UNLINK = "unlink"
+    ADMINISTER = "administer"  # settings and the QuickBooks connection: Pipedrive admins only
+
+
+DEFAULT_ROLE = Role.CREATOR
+ROLE_LABELS = {
+    Role.VIEWER: "Viewer: sees invoices",
+    Role.CREATOR: "Creator: also creates, emails and copies links",
+    Role.MANAGER: "Manager: also voids, deletes and unlinks",
+}
+_RANK = {Role.VIEWER: 0, Role.CREATOR: 1, Role.MANAGER: 2}
+_NEEDS = {
+    Action.VIEW: Role.VIEWER,
+    Action.CREATE: Role.CREATOR,
+    Action.SEND: Role.CREATOR,
+    Action.COPY_LINK: Role.CREATOR,
+    Action.LINK: Role.CREATOR,
+    Action.VOID: Role.MANAGER,
+    Action.DELETE: Role.MANAGER,
+    Action.UNLINK: Role.MANAGER,
+    Action.ADMINISTER: Role.MANAGER,
+}
+
+
+class PermissionDenied(Exception):
+    def __init__(self, action: Action, role: Role | None) -> None:
+        super().__init__(f"{action.value} is not allowed for role {role}")
+        self.action = action
+        self.role = role
+
+
+def allows(role: Role | None, action: Action, *, is_admin: bool = False) -> bool:
+    if action is Action.ADMINISTER:
+        return is_admin
+    return role is not None and _RANK[role] >= _RANK[_NEEDS[action]]
+
+
+async def role_of(session: AsyncSession, user: SessionUser) -> Role:
+    if user.is_admin:
+        return Role.MANAGER
+    own = await session.scalar(
+        select(UserRole.role).where(
+            UserRole.company_id == user.company_id, UserRole.user_id == user.user_id
+        )
+    )
+    if own is not None:
+        return Role(own)
+    default = await session.scalar(
+        select(CompanySettings.default_role).where(CompanySettings.company_id == user.company_id)
+    )
+    return Role(default) if default else DEFAULT_ROLE
+
+
+async def require(services: Services, user: SessionUser, action: Action) -> Role:
+    """The user's role if it allows ``action``; raises PermissionDenied otherwise."""
+    current = await refresh_user_details(services, user.company_id, user.user_id)
+    if current is None:
+        raise PermissionDenied(action, None)
+    async with services.sessionmaker() as session:
+        role = await role_of(session, current)
+    if not allows(role, action, is_admin=current.is_admin):
+        raise PermissionDenied(action, role)
+    return role
