@@ -1,8 +1,8 @@
 """The one way from an exception to what the person sees (one handler per kind, one template).
 
 - Upstream failures, refused permissions and oversized bodies: ``messages.message_for`` words
-  them; an htmx request gets the ``message`` block of ``error.html`` (as a 200 with the real
-  status in ``X-App-Status``: for htmx it is content to swap). When the request was
+  them; an htmx request gets the ``message`` block of ``error.html`` with the real status
+  (``_base.html`` tells htmx to swap 4xx/5xx fragments). When the request was
   loading a content region (the panel's, a modal's, the settings page's), the message takes
   that region's place, which is the swap the page expects; any other fragment call is
   retargeted (``HX-Retarget``/``HX-Reswap``) to the ``#app-error`` slot every page provides,
@@ -33,13 +33,11 @@ from extension.web.rendering import render
 __all__ = [
     "exception_handlers",
     "SESSION_EXPIRED_HEADER",
-    "STATUS_HEADER",
     "ERROR_SLOT",
     "CONTENT_REGIONS",
 ]
 
 SESSION_EXPIRED_HEADER = "X-Session-Expired"
-STATUS_HEADER = "X-App-Status"
 ERROR_SLOT = "#app-error"
 # Regions that load their content with a fragment call; an error is their content then.
 CONTENT_REGIONS = frozenset({"panel-content", "modal-content", "settings-content"})
@@ -57,11 +55,11 @@ def render_message(request: Request, message: UserMessage) -> Response:
         retry_url=str(request.url) if request.method == "GET" else None,
         retry_target=f"#{htmx.target}" if in_place else None,
     )
-    # To htmx the message is content to swap, so it is a 200: a 4xx/5xx would also make
-    # the browser log a failed load in the console of a page that is working as meant. The
-    # status stays readable in X-App-Status (and the kind in the fragment's data-error).
-    response = render(request, "error.html", context, block="message", vary=True)
-    response.headers[STATUS_HEADER] = str(message.status)
+    # The real status, also for htmx: a forged or refused call is a 403 to any client, and
+    # htmx is configured to swap error fragments (responseHandling in _base.html).
+    response = render(
+        request, "error.html", context, block="message", status_code=message.status, vary=True
+    )
     if not in_place:
         retarget(response, ERROR_SLOT)
         reswap(response, "innerHTML")
