@@ -1,26 +1,20 @@
-"""The one Jinja2 environment: full pages and named blocks (jinja2-fragments) as fragments."""
+"""The one Jinja2 environment: full pages and named blocks (jinja2-fragments) as fragments,
+with gettext and Babel's formatting filters of ``extension.i18n``."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import pass_context
+from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.routing import NoMatchFound
+
+from extension import i18n
 
 __all__ = ["TEMPLATES_DIR", "create_templates"]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-
-
-def _money(value: Decimal | int | float | str | None, currency: str = "") -> str:
-    if value is None:
-        return ""
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    text = f"{amount:,.2f}"
-    return f"{text} {currency}".strip()
 
 
 @pass_context
@@ -34,9 +28,27 @@ def _has_route(context: Any, name: str, **path_params: Any) -> bool:
 
 
 def create_templates() -> Jinja2Blocks:
-    templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
-    templates.env.filters["money"] = _money
-    templates.env.globals["has_route"] = _has_route
-    templates.env.trim_blocks = True
-    templates.env.lstrip_blocks = True
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Newstyle gettext: ``_("Hello %(name)s", name=...)`` and {% trans %} escape and fill
+    # placeholders the same way; the catalog of the request's language answers.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.raw_gettext,
+        i18n.raw_ngettext,
+        newstyle=True,
+        pgettext=i18n.raw_pgettext,
+        npgettext=i18n.raw_npgettext,
+    )
+    env.filters["money"] = i18n.format_money
+    env.filters["number"] = i18n.format_number
+    env.filters["date"] = i18n.format_date
+    env.filters["datetime"] = i18n.format_datetime
+    env.filters["relative"] = i18n.format_relative
+    env.globals["has_route"] = _has_route
+    templates: Jinja2Blocks = Jinja2Blocks(env=env)
     return templates
