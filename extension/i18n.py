@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -71,7 +71,8 @@ class UserLocale:
         return _zone(self.timezone)
 
 
-_current: ContextVar[UserLocale] = ContextVar("user_locale", default=UserLocale())
+# A frozen dataclass: sharing the default between contexts is safe.
+_current: ContextVar[UserLocale] = ContextVar("user_locale", default=UserLocale())  # noqa: B039
 
 
 def current_locale() -> UserLocale:
@@ -183,17 +184,17 @@ def format_date(value: date | None, style: str = "medium") -> str:
 def format_datetime(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
-    when = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    when = value if value.tzinfo else value.replace(tzinfo=UTC)
     user = current_locale()
     return dates.format_datetime(when, format=style, tzinfo=user.zone, locale=user.babel)
 
 
 def format_relative(value: datetime | None, now: datetime | None = None) -> str:
-    """"5 minutes ago", "in 3 days", in the viewer's language."""
+    """ "5 minutes ago", "in 3 days", in the viewer's language."""
     if value is None:
         return ""
-    when = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    delta: timedelta = when - (now or datetime.now(timezone.utc))
+    when = value if value.tzinfo else value.replace(tzinfo=UTC)
+    delta: timedelta = when - (now or datetime.now(UTC))
     return dates.format_timedelta(
         delta, add_direction=True, threshold=1, locale=current_locale().babel
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from extension import i18n
@@ -24,7 +24,7 @@ def test_money_reads_as_each_locale_writes_it() -> None:
 
 
 def test_instants_are_placed_in_the_viewers_time_zone() -> None:
-    late_evening_utc = datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc)
+    late_evening_utc = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
     assert i18n.format_date(late_evening_utc) == "Dec 1, 2026"
     with use_locale(FINNISH):
         # Already the next day in Helsinki.
@@ -32,7 +32,7 @@ def test_instants_are_placed_in_the_viewers_time_zone() -> None:
 
 
 def test_relative_times_are_worded_in_the_language() -> None:
-    now = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     five_minutes_ago = now - timedelta(minutes=5)
     assert i18n.format_relative(five_minutes_ago, now) == "5 minutes ago"
     with use_locale(RUSSIAN):
@@ -48,7 +48,6 @@ def test_the_locale_is_restored_after_use() -> None:
 def test_templates_escape_placeholders_and_format_money() -> None:
     env = create_templates().env
     rendered = env.from_string(
-        "{{ _('Sent to %(email)s', email=email) }} | {{ total | money('EUR') }}"
-        " | {{ when | date }}"
+        "{{ _('Sent to %(email)s', email=email) }} | {{ total | money('EUR') }} | {{ when | date }}"
     ).render(email="<x@example.com>", total=Decimal("10"), when=date(2026, 1, 5))
     assert rendered == "Sent to &lt;x@example.com&gt; | €10.00 | Jan 5, 2026"
