@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,7 +160,7 @@ async def test_concurrent_links_of_one_invoice_to_different_deals(
         assert len(winners) == 10
         assert [a for a, _ in audits] == ["invoice.linked"] + ["invoice.moved"] * 9
         # Each move names the deal the invoice was really on: the audit trail is one chain.
-        for (_, before), (_, after) in zip(audits, audits[1:]):
+        for (_, before), (_, after) in pairwise(audits):
             assert after["from_deal_id"] == before["deal_id"], audits
         assert audits[-1][1]["deal_id"] == links["130"].deal_id
     else:
