@@ -6,6 +6,12 @@ itself here.
 
 from __future__ import annotations
 
-from extension.store import models, quickbooks_models, settings_models
+from extension.store import (
+    invoice_models,
+    link_models,
+    models,
+    quickbooks_models,
+    settings_models,
+)
 
-__all__ = ["models", "quickbooks_models", "settings_models"]
+__all__ = ["models", "quickbooks_models", "settings_models", "link_models", "invoice_models"]

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from extension.store import tables  # noqa: F401  (registers every model on Base.metadata)
 from extension.store.db import create_engine, is_sqlite
+from extension.store.invoice_models import ExactMoney
 from extension.store.models import Base, UTCDateTime
 
 target_metadata = Base.metadata
@@ -19,6 +20,8 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     # Migrations spell our UTC wrapper as the plain column type it stores.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, ExactMoney):
+        return "sa.BigInteger()"
     return False
 
 
