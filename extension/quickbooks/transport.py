@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import httpx
@@ -127,6 +129,54 @@ class QuickBooksTransport:
             label=f"QuickBooks {method} {path}",
         )
 
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, *, accept: str, params: dict[str, str] | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """A GET whose body is passed on as it arrives (a PDF), not held in memory.
+
+        Opening it follows the rules of :meth:`request` (token refresh, limits, retries of the
+        opening); an error answer, or a JSON ``Fault`` QuickBooks sends with HTTP 200 instead
+        of the document, is read and raised as the client's error before anything is yielded.
+        """
+        query = {**(params or {}), "minorversion": MINOR_VERSION}
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        token = await self._tokens.access_token()
+        refreshed = False
+
+        async def attempt() -> httpx.Response:
+            nonlocal token, refreshed
+            while True:
+                response = await self._send_once(
+                    "GET", url, query, None, "", accept, token, stream=True
+                )
+                if response.status_code < 400 and "json" not in response.headers.get(
+                    "content-type", ""
+                ):
+                    return response
+                await response.aread()
+                await response.aclose()
+                error = self._error_of(response, "GET", path)
+                if error is None:
+                    return response  # JSON without a fault: the caller sees what came
+                if isinstance(error, QuickBooksAuthError) and error.status == 401 and not refreshed:
+                    refreshed = True
+                    token = await self._tokens.refresh(token)
+                    continue
+                raise error
+
+        response = await call_with_retries(
+            self._retry,
+            attempt,
+            retryable=_retryable,
+            wait_hint=_wait_hint,
+            label=f"QuickBooks GET {path}",
+        )
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
     async def _send_once(
         self,
         method: str,
@@ -136,6 +186,8 @@ class QuickBooksTransport:
         content_type: str,
         accept: str,
         token: str,
+        *,
+        stream: bool = False,
     ) -> httpx.Response:
         wait = self._limits.wait_left(self.realm_id)
         if wait > 0:
@@ -148,7 +200,7 @@ class QuickBooksTransport:
         try:
             async with self._limits.in_flight(self.realm_id):
                 self._limits.note_request(self.realm_id)
-                return await self._http.request(
+                request = self._http.build_request(
                     method,
                     url,
                     params=query,
@@ -156,6 +208,9 @@ class QuickBooksTransport:
                     headers=headers,
                     timeout=self._timeout,
                 )
+                # A streamed body is read after the slot is given back: the realm's ten
+                # concurrent requests count requests QuickBooks is still working on.
+                return await self._http.send(request, stream=stream)
         except httpx.TransportError as exc:
             raise QuickBooksUnavailable(
                 f"QuickBooks did not answer ({type(exc).__name__})", timed_out=_is_timeout(exc)
