@@ -32,6 +32,7 @@ from extension.templating import create_templates
 from extension.web import (
     errors,
     home,
+    invoice_actions,
     modals,
     panel,
     pipedrive_oauth,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *home.routes,
         *panel.routes,
         *modals.routes,
+        *invoice_actions.routes,
         *settings_page.routes,
         *quickbooks.routes,
         *session.routes,
@@ -150,9 +152,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Mount(SANDBOX_PREFIX, app=sandbox.asgi, name="sandbox"))
 
     extra_ancestors = [settings.app_origin] if settings.sandbox else []
-    return Starlette(
+    application = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=extra_ancestors)],
         exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )
+    # Where a test or a tool that runs the app finds its stand-ins (None outside sandbox mode).
+    application.state.sandbox = sandbox
+    return application
