@@ -20,8 +20,9 @@ same transaction. The QuickBooks requests of each:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from extension.accounts.permissions import Action
@@ -34,6 +35,7 @@ from extension.invoicing.deal_scope import (
     open_deal,
     scoped_invoice,
 )
+from extension.invoicing.invoice_rows import LinkBlocker
 from extension.invoicing.mirror_sync import mirror_read
 from extension.invoicing.payment_care import (
     PaymentsLeftOff,
@@ -109,6 +111,7 @@ class Done:
     changed: bool = True
     address: str = ""
     link: str | None = None
+    link_blocker: LinkBlocker = LinkBlocker.NONE  # why QuickBooks gave no link, when known
     moved_from: str = ""
     taken_off: tuple[TakenOff, ...] = ()
     currency: str = ""
@@ -123,6 +126,11 @@ class Done:
 class PdfDownload:
     filename: str
     chunks: AsyncIterator[bytes] = field(repr=False)
+
+
+def _amounts(payments: Iterable[TakenOff]) -> dict[str, str]:
+    """Payment id → the amount it paid the invoice, in cents, for the audit trail."""
+    return {p.payment_id: str(p.amount.quantize(Decimal("0.01"))) for p in payments}
 
 
 def _number(target: ScopedInvoice) -> str:
@@ -232,7 +240,20 @@ async def copy_invoice_link(
     await _store(
         services, target, "invoice.link_copied" if link else "invoice.link_unavailable", [invoice]
     )
-    return Done(target, _number(target), link=link)
+    return Done(target, _number(target), link=link, link_blocker=_why_no_link(target, invoice))
+
+
+def _why_no_link(target: ScopedInvoice, invoice: Invoice) -> LinkBlocker:
+    """What keeps QuickBooks from giving ``invoice`` a link, as far as we can tell."""
+    if invoice.invoice_link:
+        return LinkBlocker.NONE
+    if not invoice.bill_email:
+        return LinkBlocker.NO_EMAIL
+    online = target.scope.status.online_payments
+    if not invoice.allow_online_payment:
+        return LinkBlocker.NOT_PAYABLE_ONLINE if online else LinkBlocker.PAYMENTS_OFF
+    # Payable online, with an email, and still no link: the company is not taking payments.
+    return LinkBlocker.PAYMENTS_OFF if not online else LinkBlocker.NONE
 
 
 async def _close(
@@ -266,10 +287,10 @@ async def _close(
             target,
             "invoice.payments_left_unapplied",
             [],
-            payments={p.payment_id: str(p.amount) for p in exc.left},
+            payments=_amounts(exc.left),
         )
         raise CloseFailed(action.value, _number(target), currency, customer, exc) from exc
-    payments = {p.payment_id: str(p.amount) for p in taken}
+    payments = _amounts(taken)
     if action is Action.VOID:
         await _store(
             services, target, "invoice.voided", [answer], voided=(invoice_id,), payments=payments

@@ -146,9 +146,8 @@ async def copy_link(request: Request) -> Response:
     done = await actions.copy_invoice_link(get_services(request), user, deal_id, invoice_id)
     scope = done.target.scope
     if done.link is None:
-        row = await modal_row(get_services(request), scope, invoice_id)
-        blocker = row.link_blocker if row else LinkBlocker.NONE
-        return await _row_response(request, scope, invoice_id, form, say.link_blocked(blocker))
+        message = say.link_blocked(done.link_blocker)
+        return await _row_response(request, scope, invoice_id, form, message)
     response = await _row_response(request, scope, invoice_id, form, None)
     # The snackbar comes from the page once the clipboard took the link (or offers the link).
     return trigger_client_event(

@@ -81,7 +81,10 @@ def link_blocked(blocker: LinkBlocker) -> str:
         return gettext("No payment link: online payment is turned off on this invoice.")
     if blocker is LinkBlocker.CLOSED:
         return gettext("No payment link: the invoice is voided or deleted.")
-    return gettext("QuickBooks gave no payment link for this invoice.")
+    return gettext(
+        "QuickBooks gave no payment link for this invoice. Check in QuickBooks that online "
+        "payments are on for your company and for this invoice."
+    )
 
 
 def _money(amount: Decimal, currency: str) -> str:

@@ -4,9 +4,10 @@ to make invoices in the QuickBooks stand-in and link them to deal 101 as the pro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from bs4 import BeautifulSoup, Tag
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from extension.accounts.quickbooks_connection import client_for_company
+from extension.invoicing.company_clock import CompanyClock, learn_clock
 from extension.quickbooks.client import QuickBooksClient
 from extension.quickbooks.invoice_models import Invoice, InvoiceDraft, InvoiceLineDraft
 from extension.sandbox.quickbooks import QuickBooksStandIn, stand_in
@@ -34,6 +36,7 @@ from tests.support import (
 )
 
 DEAL = 101  # "Website redesign": organization 201, person 301
+ZONE = ZoneInfo("America/Los_Angeles")  # the stand-in's US company keeps its books there
 OTHER_DEAL = 102
 AMY = "1"  # Amy's Bird Sanctuary (USD)
 COOL_CARS = "2"
@@ -74,7 +77,9 @@ class Sandbox:
         )
         return await self.qb.create_invoice(draft)
 
-    async def link(self, invoice_id: str, deal_id: int = DEAL, title: str = "Website redesign") -> None:
+    async def link(
+        self, invoice_id: str, deal_id: int = DEAL, title: str = "Website redesign"
+    ) -> None:
         async with self.db() as session, session.begin():
             await link_invoice(
                 session,
@@ -88,7 +93,11 @@ class Sandbox:
             )
 
     async def link_contact(
-        self, customer: str = AMY, *, kind: ContactKind = ContactKind.ORGANIZATION, contact: int = 201
+        self,
+        customer: str = AMY,
+        *,
+        kind: ContactKind = ContactKind.ORGANIZATION,
+        contact: int = 201,
     ) -> None:
         names = {AMY: "Amy's Bird Sanctuary", COOL_CARS: "Cool Cars"}
         async with self.db() as session, session.begin():
@@ -131,12 +140,14 @@ class Sandbox:
 
     async def content(self, user_id: int = ADMIN_ID, deal_id: int = DEAL) -> httpx.Response:
         return await self.client.get(
-            f"/panel/deal/{deal_id}/content", headers=self.headers(user_id, **{"HX-Target": "panel-content"})
+            f"/panel/deal/{deal_id}/content",
+            headers=self.headers(user_id, **{"HX-Target": "panel-content"}),
         )
 
     async def refresh(self, user_id: int = ADMIN_ID, deal_id: int = DEAL) -> httpx.Response:
         return await self.client.post(
-            f"/panel/deal/{deal_id}/refresh", headers=self.headers(user_id, **{"HX-Target": "invoice-list"})
+            f"/panel/deal/{deal_id}/refresh",
+            headers=self.headers(user_id, **{"HX-Target": "invoice-list"}),
         )
 
     async def act(
@@ -170,8 +181,16 @@ async def sandbox(
     assert services.sandbox is not None
     qbo = stand_in(services.sandbox)
     qb = await client_for_company(services, COMPANY_ID)
+    # The company's zone, as CompanyInfo.DefaultTimeZone names it, known from the start: every
+    # "today" below is the stand-in company's today.
+    async with db() as session, session.begin():
+        await learn_clock(session, COMPANY_ID, US_REALM_ID, CompanyClock(), zone=ZONE.key)
     qbo.requests.clear()
     return Sandbox(client, services, db, qbo, qb)
+
+
+def company_today() -> date:
+    return datetime.now(ZONE).date()
 
 
 def soup(response: httpx.Response) -> BeautifulSoup:
