@@ -36,9 +36,10 @@ async def _view(request: Request, block: str) -> Response:
     user = await require_user(request)
     filt = RangeFilter.parse(dict(request.query_params))
     view = await all_invoices(get_services(request), user, request.path_params["deal_id"], filt)
-    context = AllInvoicesContext(
-        view=view, tools=row_tools(request, view.scope, "modal", view.rows)
+    tools = row_tools(
+        request, view.scope, "modal", view.rows, show_customer=len(view.customers) > 1
     )
+    context = AllInvoicesContext(view=view, tools=tools)
     return render(request, "modal_all.html", context, block=block, vary=True)
 
 

@@ -70,7 +70,12 @@ def _signer(services: Services) -> DownloadSigner:
 
 
 def row_tools(
-    request: Request, scope: DealScope, variant: str, rows: Iterable[InvoiceRow]
+    request: Request,
+    scope: DealScope,
+    variant: str,
+    rows: Iterable[InvoiceRow],
+    *,
+    show_customer: bool = False,
 ) -> RowTools:
     """The row controls' context, with a signed PDF link for each row that has a PDF."""
     signer = _signer(get_services(request))
@@ -91,6 +96,7 @@ def row_tools(
         variant=variant,
         pdf_links=links,
         link_texts={blocker.value: say.link_blocked(blocker) for blocker in LinkBlocker},
+        show_customer=show_customer,
     )
 
 
@@ -105,7 +111,10 @@ async def _row_response(
     if form.get("view") == "modal":
         row = await modal_row(services, scope, invoice_id)
         totals = await modal_totals(services, scope, RangeFilter.parse(form))
-        tools = row_tools(request, scope, "modal", [row] if row else [])
+        # The filter names a customer only when the deal has several.
+        tools = row_tools(
+            request, scope, "modal", [row] if row else [], show_customer="customer" in form
+        )
         context = AllRowContext(tools=tools, invoice_id=invoice_id, row=row, totals=totals)
         response = render(request, "modal_all.html", context, block="row_update")
     else:

@@ -32,6 +32,8 @@ class RowTools:
     pdf_links: dict[str, str] = field(default_factory=dict)
     # Why a payment link is unavailable, by LinkBlocker value (the disabled icon says it).
     link_texts: dict[str, str] = field(default_factory=dict)
+    # The modal lists several customers' invoices: each row names its customer.
+    show_customer: bool = False
 
 
 @dataclass(frozen=True, slots=True)
