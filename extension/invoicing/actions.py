@@ -20,10 +20,10 @@ same transaction. The QuickBooks requests of each:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from extension.accounts.permissions import Action
 from extension.accounts.quickbooks_connection import client_for_company
@@ -44,7 +44,7 @@ from extension.invoicing.payment_care import (
     with_payments_off,
 )
 from extension.quickbooks.client import QuickBooksClient
-from extension.quickbooks.errors import QuickBooksError
+from extension.quickbooks.errors import QuickBooksError, QuickBooksNotFound
 from extension.quickbooks.invoice_models import Invoice
 from extension.services import Services
 from extension.store.deal_links import (
@@ -71,6 +71,9 @@ __all__ = [
     "link_to_deal",
     "unlink_contact",
 ]
+
+
+T = TypeVar("T")
 
 
 class InvoiceActionRefused(Exception):
@@ -191,6 +194,21 @@ async def _reread_quietly(
         await mirror_read(session, scope.company_id, scope.realm_id, current, read_at=utcnow())
 
 
+async def _unless_gone(services: Services, target: ScopedInvoice, call: Awaitable[T]) -> T:
+    """The answer of ``call``; when QuickBooks says the invoice no longer exists (610), the
+    mirror learns it is deleted and the action is refused as such."""
+    try:
+        return await call
+    except QuickBooksNotFound as exc:
+        scope = target.scope
+        async with services.sessionmaker() as session, session.begin():
+            await mirror_read(
+                session, scope.company_id, scope.realm_id, [], read_at=utcnow(),
+                gone=(target.invoice_id,),
+            )  # fmt: skip
+        raise InvoiceActionRefused("deleted", _number(target)) from exc
+
+
 @contextlib.asynccontextmanager
 async def invoice_pdf(
     services: Services, user: SessionUser, deal_id: int, invoice_id: str
@@ -224,7 +242,7 @@ async def send_invoice(
         # The panel showed (and the person confirmed) another address than the invoice has.
         raise InvoiceActionRefused("email_changed", _number(target), address=address)
     client = await client_for_company(services, target.scope.company_id)
-    sent = await client.send_invoice(invoice_id, to=address)
+    sent = await _unless_gone(services, target, client.send_invoice(invoice_id, to=address))
     await _store(services, target, "invoice.emailed", [sent], to=address)
     return Done(target, _number(target), address=address)
 
@@ -235,7 +253,9 @@ async def copy_invoice_link(
     target = await scoped_invoice(services, user, deal_id, invoice_id, Action.COPY_LINK)
     _open_row(target)
     client = await client_for_company(services, target.scope.company_id)
-    invoice = await client.get_invoice(invoice_id, include_link=True)
+    invoice = await _unless_gone(
+        services, target, client.get_invoice(invoice_id, include_link=True)
+    )
     link = invoice.invoice_link or None
     await _store(
         services, target, "invoice.link_copied" if link else "invoice.link_unavailable", [invoice]
@@ -266,7 +286,7 @@ async def _close(
     target = await scoped_invoice(services, user, deal_id, invoice_id, action)
     _open_row(target)
     client = await client_for_company(services, target.scope.company_id)
-    invoice = await client.get_invoice(invoice_id)
+    invoice = await _unless_gone(services, target, client.get_invoice(invoice_id))
 
     async def operation(sync_token: str | None) -> Invoice:
         if action is Action.VOID:

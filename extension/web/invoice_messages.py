@@ -146,7 +146,10 @@ def contact_unlinked(names: list[str]) -> str:
 def refused(exc: InvoiceActionRefused) -> UserMessage:
     number = exc.number
     if exc.reason == "deleted":
-        text = gettext("Invoice %(number)s no longer exists in QuickBooks.", number=number)
+        text = gettext(
+            "Invoice %(number)s no longer exists in QuickBooks. Refresh to see it as deleted.",
+            number=number,
+        )
     elif exc.reason == "voided":
         text = gettext("Invoice %(number)s is voided; it cannot be changed.", number=number)
     elif exc.reason == "no_email":

@@ -375,3 +375,21 @@ async def test_every_action_answers_only_its_row(sandbox: Sandbox) -> None:
     page = soup(sent)
     assert page.select_one(f"#invoice-{other}") is None
     assert [li["id"] for li in page.select("li.invoice")] == [f"invoice-{invoice_id}"]
+
+
+async def test_an_invoice_deleted_in_quickbooks_meanwhile_is_found_deleted(
+    sandbox: Sandbox,
+) -> None:
+    from extension.sandbox.quickbooks.rules import delete_invoice as qbo_delete
+
+    invoice_id = await _linked(sandbox)
+    company = sandbox.qbo.companies[US_REALM_ID]
+    qbo_delete(company, {"Id": invoice_id, "SyncToken": sandbox.stored(invoice_id)["SyncToken"]})  # type: ignore[index]
+    for action in ("void", "copy-link"):
+        refused = await sandbox.act(action, invoice_id)
+        assert refused.status_code == 409
+        assert "no longer exists in QuickBooks" in soup(refused).text
+    # The void read it and found it gone; nothing was sent, and nothing asked again.
+    assert [r.method for r in sandbox.qbo.requests] == ["GET"]
+    listing = await sandbox.content()
+    assert status_of(listing, invoice_id) == "deleted"
