@@ -29,17 +29,9 @@ from extension.observability import (
     current_request_id,
 )
 from extension.security.redaction import install_log_redaction
+from tests.unit.test_log_redaction import SECRETS
 
 logger = logging.getLogger("extension.tests.request_ids")
-
-SECRETS = {
-    "token": "eyJhbGciOi.iframe.jwt",
-    "code": "pd-auth-code-123",
-    "state": "signed-state-456",
-    "ticket": "connect-ticket-789",
-    "access_token": "v1u:access-abc",
-    "refresh_token": "r:refresh-def",
-}
 
 
 class _Lines(logging.Handler):
@@ -237,6 +229,7 @@ _APPLY_AND_LOG = """
 import logging, logging.config, sys
 from extension.observability import logging_config
 from extension.security.redaction import install_log_redaction
+from tests.unit.test_log_redaction import SECRETS
 install_log_redaction()
 logging.config.dictConfig(logging_config(sys.argv[1], "info"))
 logging.getLogger("uvicorn.access").info(
