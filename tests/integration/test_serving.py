@@ -27,8 +27,9 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
-from extension.__main__ import main
+from extension.__main__ import APP_FACTORY, _listen_as_tcp, main
 from tests.conftest import _PG_ADMIN_URL, _create_pg_database, _drop_pg_database
 
 START_TIMEOUT = 60.0
@@ -179,6 +180,31 @@ def test_several_workers_refuse_sandbox_mode(
     assert "--workers 2 cannot run in sandbox mode" in message
     assert "stand-ins live in each process's memory" in message
     assert "Sandbox mode: open" not in capsys.readouterr().out  # refused before serving
+
+
+async def test_the_workers_listening_socket_lets_asyncio_turn_nagle_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Restored after the test: _listen_as_tcp() replaces uvicorn's bind for the whole process.
+    monkeypatch.setattr(uvicorn.Config, "bind_socket", uvicorn.Config.bind_socket)
+    _listen_as_tcp()
+    listener = uvicorn.Config(APP_FACTORY, host="127.0.0.1", port=0, log_config=None).bind_socket()
+    nodelay: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    class Accepted(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            sock = transport.get_extra_info("socket")
+            nodelay.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    # What a worker does with the socket it is handed (its protocol travels with it).
+    server = await asyncio.get_running_loop().create_server(Accepted, sock=listener)
+    async with server, asyncio.timeout(10):
+        _reader, writer = await asyncio.open_connection(*listener.getsockname())
+        accepted_nodelay = await nodelay
+        writer.close()
+        await writer.wait_closed()
+    assert accepted_nodelay != 0
+    assert listener.proto == socket.IPPROTO_TCP
 
 
 # ---- two workers on PostgreSQL ----------------------------------------------------------------
