@@ -207,12 +207,12 @@ def close_failed(exc: CloseFailed) -> UserMessage:
         for p in failure.left
     )
     text = ngettext(
-        "QuickBooks refused (%(reason)s), and then refused to apply its payment again "
+        "QuickBooks refused (%(reason)s), and then refused to apply %(num)d payment again "
         "(%(undo)s). In QuickBooks now: %(payments)s is no longer applied to invoice "
         "%(number)s and stays as a credit for %(customer)s; the invoice is otherwise "
         "unchanged. Apply the payment to it again in QuickBooks.",
-        "QuickBooks refused (%(reason)s), and then refused to apply %(num)d of its payments "
-        "again (%(undo)s). In QuickBooks now: %(payments)s are no longer applied to invoice "
+        "QuickBooks refused (%(reason)s), and then refused to apply %(num)d payments again "
+        "(%(undo)s). In QuickBooks now: %(payments)s are no longer applied to invoice "
         "%(number)s and stay as a credit for %(customer)s; the invoice is otherwise "
         "unchanged. Apply the payments to it again in QuickBooks.",
         len(failure.left),

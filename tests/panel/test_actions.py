@@ -227,7 +227,7 @@ async def test_void_of_a_paid_invoice_takes_its_payment_off_first(sandbox: Sandb
     assert company.get("Payment", payment["Id"])["UnappliedAmt"] == Decimal("200.00")  # type: ignore[index]
     assert status_of(voided, invoice_id) == "voided"
     assert _snackbar(voided) == (
-        "Invoice 1001 was voided. Its payment of $200.00 stays in QuickBooks as a credit for "
+        "Invoice 1001 was voided. 1 payment of $200.00 stays in QuickBooks as a credit for "
         "Amy's Bird Sanctuary."
     )
     detail = {"invoice_id": invoice_id, "deal_id": DEAL, "payments": {payment["Id"]: "200.00"}}
@@ -256,7 +256,7 @@ async def test_delete_with_payments_and_the_current_sync_token(sandbox: Sandbox)
         assert company.get("Payment", payment["Id"])["UnappliedAmt"] == Decimal(amount)  # type: ignore[index]
     assert status_of(deleted, invoice_id) == "deleted"
     assert _snackbar(deleted) == (
-        "Invoice 1001 was deleted in QuickBooks. Its 2 payments, $150.00 in all, stay in "
+        "Invoice 1001 was deleted in QuickBooks. 2 payments, $150.00 in all, stay in "
         "QuickBooks as a credit for Amy's Bird Sanctuary."
     )
     async with sandbox.db() as session:
