@@ -94,8 +94,8 @@ def _money(amount: Decimal, currency: str) -> str:
 def _credit(taken: tuple[TakenOff, ...], currency: str, customer: str) -> str:
     total = sum((p.amount for p in taken), Decimal("0"))
     return ngettext(
-        "Its payment of %(amount)s stays in QuickBooks as a credit for %(customer)s.",
-        "Its %(num)d payments, %(amount)s in all, stay in QuickBooks as a credit for %(customer)s.",
+        "%(num)d payment of %(amount)s stays in QuickBooks as a credit for %(customer)s.",
+        "%(num)d payments, %(amount)s in all, stay in QuickBooks as a credit for %(customer)s.",
         len(taken),
         amount=_money(total, currency),
         customer=customer or gettext("the customer"),
