@@ -235,7 +235,7 @@ async def test_a_user_who_has_not_authorized_gets_no_content(sandbox: Sandbox) -
 async def test_the_panel_menu_offers_settings_and_unlinking_the_contact(sandbox: Sandbox) -> None:
     await sandbox.link_contact()
     opened = soup(await sandbox.content())
-    menu = opened.select_one(".panel__toolbar details[data-menu]")
+    menu = opened.select_one(".panel__head details[data-menu]")
     assert menu is not None
     assert menu.select_one("[data-sdk-redirect=settings]") is not None
     unlink = menu.select_one("[data-action=unlink-contact]")
