@@ -8,6 +8,9 @@
   TxnDate range, including those created in QuickBooks directly or from other deals. A
   mirrored invoice of theirs in that range that the query no longer returns was deleted, or
   moved to another date or customer: those few are read back by id to tell which.
+Every read asks for ``include=invoiceLink``: whether QuickBooks gives an invoice a payment link
+is part of what the panel shows (the link itself is asked for again when it is copied).
+
 - :func:`mirror_read`: one transaction that stores what was read. A void we know of stays
   known (QuickBooks cannot un-void, but its only trace, the "Voided" note, can be edited).
 - :func:`staleness_of`: QuickBooks unreachable, throttled or needing a reconnect: the screens
@@ -126,7 +129,7 @@ async def read_by_ids(
     Raises the client's errors (nothing is stored then)."""
     clock = await _clock(services, company_id, client.realm_id)
     zone = await ask_zone(client, clock)
-    invoices = await client.get_invoices(invoice_ids) if invoice_ids else []
+    invoices = await client.get_invoices(invoice_ids, include_link=True) if invoice_ids else []
     gone = set(invoice_ids) - {invoice.id for invoice in invoices}
     clock = await _store(services, company_id, client, clock, zone, invoices, gone)
     return clock, gone
@@ -146,12 +149,16 @@ async def read_customer_range(
     zone = await ask_zone(client, clock)
     invoices: list[Invoice] = []
     for customer_id in dict.fromkeys(customer_ids):
-        invoices.extend(await client.customer_invoices(customer_id, first_day=start, end_day=end))
+        invoices.extend(
+            await client.customer_invoices(
+                customer_id, first_day=start, end_day=end, include_link=True
+            )
+        )
     async with services.sessionmaker() as session:
         mirrored = await mirrored_ids_in_range(
             session, company_id, client.realm_id, customer_ids, start, end
         )
     vanished = sorted(set(mirrored) - {invoice.id for invoice in invoices})
-    moved = await client.get_invoices(vanished) if vanished else []
+    moved = await client.get_invoices(vanished, include_link=True) if vanished else []
     gone = set(vanished) - {invoice.id for invoice in moved}
     return await _store(services, company_id, client, clock, zone, [*invoices, *moved], gone)

@@ -198,14 +198,17 @@ class QuickBooksClient:
     async def get_invoice(self, invoice_id: str, *, include_link: bool = False) -> Invoice:
         return await self.read(Invoice, invoice_id, include="invoiceLink" if include_link else "")
 
-    async def get_invoices(self, invoice_ids: Sequence[str]) -> list[Invoice]:
+    async def get_invoices(
+        self, invoice_ids: Sequence[str], *, include_link: bool = False
+    ) -> list[Invoice]:
         """Many invoices in one query per thousand ids (``Id IN (...)``)."""
         found: list[Invoice] = []
         ids = list(dict.fromkeys(invoice_ids))
+        include = "invoiceLink" if include_link else ""
         for start in range(0, len(ids), MAX_RESULTS_LIMIT):
             chunk = ids[start : start + MAX_RESULTS_LIMIT]
             query = Query("Invoice").where_in("Id", chunk).page(1, MAX_RESULTS_LIMIT)
-            found.extend((await self.query(Invoice, query)).items)
+            found.extend((await self.query(Invoice, query, include=include)).items)
         return found
 
     async def create_invoice(
@@ -257,7 +260,7 @@ class QuickBooksClient:
         raise AssertionError("unreachable")
 
     async def customer_invoices(
-        self, customer_id: str, *, first_day: date, end_day: date
+        self, customer_id: str, *, first_day: date, end_day: date, include_link: bool = False
     ) -> list[Invoice]:
         """Every invoice of one customer with ``first_day <= TxnDate < end_day``, newest first
         (each page holds up to a thousand)."""
@@ -268,7 +271,7 @@ class QuickBooksClient:
             .where("TxnDate", "<", end_day)
             .ordered_by("TxnDate", descending=True)
         )
-        return await self.query_all(Invoice, query)
+        return await self.query_all(Invoice, query, include="invoiceLink" if include_link else "")
 
     @contextlib.asynccontextmanager
     async def invoice_pdf_stream(self, invoice_id: str) -> AsyncIterator[AsyncIterator[bytes]]:

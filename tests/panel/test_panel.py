@@ -50,6 +50,8 @@ async def test_refresh_reads_every_invoice_of_the_deal_in_one_query(sandbox: San
     assert sorted(listed.split(", ")) == sorted(f"'{i.id}'" for i in (first, second, third))
     assert "MAXRESULTS 1000" in query
     assert [r.method for r in sandbox.qbo.requests] == ["GET"]  # nothing else was asked
+    # Whether QuickBooks links each invoice for payment comes back in the same read.
+    assert sandbox.qbo.requests[0].query["include"] == "invoiceLink"
     # Newest first by invoice date; all Open; the summary adds them up.
     order = [li["data-invoice-id"] for li in soup(refreshed).select("li.invoice")]
     assert order == [second.id, third.id, first.id]
