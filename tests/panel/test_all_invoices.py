@@ -285,3 +285,28 @@ async def test_modal_rows_carry_the_panels_actions(sandbox: Sandbox) -> None:
     sent = await _act(sandbox, "send", invoice.id, to="birds@intuit.example")
     assert sent.status_code == 200
     assert soup(sent).select_one(f"tr#invoice-{invoice.id} [data-emailed]") is not None
+
+
+async def test_quickbooks_not_connected_says_so_in_the_modal(sandbox: Sandbox) -> None:
+    from sqlalchemy import delete
+
+    from extension.store.quickbooks_models import QuickBooksConnection
+
+    async with sandbox.db() as session, session.begin():
+        await session.execute(delete(QuickBooksConnection))
+    page = soup(await _modal(sandbox, user_id=REP_ID))
+    assert "QuickBooks is not connected yet" in page.text
+    assert page.select_one("#all-filter") is None and sandbox.qbo.requests == []
+
+
+async def test_open_in_quickbooks_leads_to_the_invoice(sandbox: Sandbox) -> None:
+    await sandbox.link_contact(AMY)
+    invoice = await sandbox.invoice("42.00", number="OPEN-1")
+    page = soup(await _modal(sandbox))
+    link = page.select_one(f"#invoice-{invoice.id} [data-action=open]")
+    assert link is not None and link["target"] == "_blank"
+    opened = await sandbox.client.get(str(link["href"]))
+    assert opened.status_code == 200 and "Invoice OPEN-1" in opened.text
+    assert "Receive payment" in opened.text
+    missing = await sandbox.client.get("/sandbox/quickbooks/app/invoice", params={"txnId": "999"})
+    assert missing.status_code == 404
