@@ -225,8 +225,10 @@ async def invoice_pdf(
 
 
 def _pdf_name(number: str) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in number) or "invoice"
-    return f"Invoice-{safe}.pdf"
+    """``Invoice-<number>.pdf`` with anything but letters, digits, ``-``, ``_`` and ``.``
+    replaced (a DocNumber is free text: no slash may reach a file name)."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in number).strip(".")
+    return f"Invoice-{safe or 'invoice'}.pdf"
 
 
 async def send_invoice(

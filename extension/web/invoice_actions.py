@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -247,12 +247,21 @@ async def pdf(request: Request) -> Response:
         body(),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{download.filename}"',
+            "Content-Disposition": _attachment(download.filename),
             "Cache-Control": "no-store",
         },
         # Also when the browser goes away before the body was read.
         background=BackgroundTask(stack.aclose),
     )
+
+
+def _attachment(filename: str) -> str:
+    """An ASCII file name for every browser, and the exact one (RFC 6266 ``filename*``)."""
+    plain = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in filename
+    )
+    exact = quote(filename, safe="")
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{exact}"
 
 
 routes = [

@@ -61,8 +61,8 @@ async def test_pdf_bytes_pass_through_with_the_invoice_number_in_the_name(
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert (
-        response.headers["content-disposition"] == 'attachment; filename="Invoice-INV-2026-7.pdf"'
+    assert response.headers["content-disposition"] == (
+        "attachment; filename=\"Invoice-INV-2026-7.pdf\"; filename*=UTF-8''Invoice-INV-2026-7.pdf"
     )
     company = sandbox.qbo.companies[US_REALM_ID]
     expected = invoice_pdf(company.company_info["CompanyName"], sandbox.stored(invoice_id))  # type: ignore[arg-type]
@@ -71,6 +71,18 @@ async def test_pdf_bytes_pass_through_with_the_invoice_number_in_the_name(
     assert (request.method, request.path) == ("GET", f"{BASE}/invoice/{invoice_id}/pdf")
     assert ("invoice.pdf_downloaded", {"invoice_id": invoice_id, "deal_id": DEAL}) in await _audit(
         sandbox
+    )
+
+
+async def test_a_pdf_file_name_keeps_any_number_safe(sandbox: Sandbox) -> None:
+    invoice_id = await _linked(sandbox, number="Счёт/7")
+    listing = await sandbox.content()
+    href = str(row(listing, invoice_id).select_one("[data-action=pdf]")["href"])  # type: ignore[index]
+    response = await sandbox.client.get(href)
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="Invoice-____-7.pdf"; '
+        "filename*=UTF-8''Invoice-%D0%A1%D1%87%D1%91%D1%82-7.pdf"
     )
 
 
