@@ -39,6 +39,7 @@ from extension.web import (
     session,
     settings_page,
 )
+from extension.web.locale import LocaleMiddleware
 
 __all__ = ["create_app"]
 
@@ -152,7 +153,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     extra_ancestors = [settings.app_origin] if settings.sandbox else []
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=extra_ancestors)],
+        middleware=[
+            Middleware(LocaleMiddleware),
+            Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=extra_ancestors),
+        ],
         exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )
