@@ -1,4 +1,5 @@
-"""Command line: ``python -m extension serve [--host H] [--port P]`` and ``... migrate``."""
+"""Command line: ``python -m extension serve [--host H] [--port P]``, ``... migrate`` and
+``... catalogs {update,check,init LANG}`` (the translation catalogs, see ``extension.catalogs``)."""
 
 from __future__ import annotations
 
@@ -47,13 +48,20 @@ def _migrate() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["catalogs"]:
+        from extension.catalogs import main as catalogs
+
+        catalogs(args_in[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m extension")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     commands.add_parser("migrate", help="apply database migrations")
-    args = parser.parse_args(argv)
+    commands.add_parser("catalogs", help="translation catalogs: update, check, init LANG")
+    args = parser.parse_args(args_in)
     if args.command == "serve":
         _serve(args.host, args.port)
     else:
