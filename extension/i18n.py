@@ -88,7 +88,14 @@ LANGUAGES = _languages_with_catalogs()
 @dataclass(frozen=True, slots=True)
 class UserLocale:
     """What one viewer reads: ``language`` picks the catalog, ``formatting`` (a Babel locale
-    such as ``fi_FI``) shapes numbers and dates, ``timezone`` places instants."""
+    such as ``fi_FI``) shapes numbers and money, ``timezone`` places instants.
+
+    Dates, relative times and lists are words as much as formats ("13. maaliskuuta", "5 минут
+    назад"), so they follow ``wording``: the formatting locale when it is in the reader's
+    language, else the reader's language in the formatting's country when such a locale exists
+    (English words, German order: ``en_DE``), else the language's own. A Russian reader with
+    Finnish number formats never meets a Finnish month name.
+    """
 
     language: str = "en"
     formatting: str = "en_US"
@@ -97,6 +104,10 @@ class UserLocale:
     @property
     def babel(self) -> Locale:
         return _babel_locale(self.formatting)
+
+    @property
+    def wording(self) -> Locale:
+        return _wording_locale(self.language, self.formatting)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -219,6 +230,19 @@ def _babel_locale(identifier: str) -> Locale:
 
 
 @cache
+def _wording_locale(language: str, formatting: str) -> Locale:
+    shaped = _babel_locale(formatting)
+    if shaped.language == language:
+        return shaped
+    for candidate in (f"{language}_{shaped.territory}", language):
+        try:
+            return Locale.parse(candidate)
+        except (ValueError, UnknownLocaleError):
+            continue
+    return shaped
+
+
+@cache
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -328,8 +352,8 @@ def format_date(value: date | None, style: str = "medium") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(current_locale().zone).date()
     if style not in _DATE_STYLES:
-        return dates.format_skeleton(style, value, locale=current_locale().babel)
-    return dates.format_date(value, format=style, locale=current_locale().babel)
+        return dates.format_skeleton(style, value, locale=current_locale().wording)
+    return dates.format_date(value, format=style, locale=current_locale().wording)
 
 
 def format_datetime(value: datetime | None, style: str = "medium") -> str:
@@ -340,26 +364,27 @@ def format_datetime(value: datetime | None, style: str = "medium") -> str:
         return ""
     when = value if value.tzinfo else value.replace(tzinfo=UTC)
     user = current_locale()
+    words = user.wording
     date_style, _, time_style = style.partition("-")
     if not time_style:
-        return dates.format_datetime(when, format=style, tzinfo=user.zone, locale=user.babel)
+        return dates.format_datetime(when, format=style, tzinfo=user.zone, locale=words)
     local = when.astimezone(user.zone)
-    joined = str(dates.get_datetime_format(cast(_Style, date_style), locale=user.babel))
+    joined = str(dates.get_datetime_format(cast(_Style, date_style), locale=words))
     return joined.replace(
-        "{1}", dates.format_date(local.date(), format=date_style, locale=user.babel)
-    ).replace("{0}", dates.format_time(local, format=time_style, locale=user.babel))
+        "{1}", dates.format_date(local.date(), format=date_style, locale=words)
+    ).replace("{0}", dates.format_time(local, format=time_style, locale=words))
 
 
 def format_list(items: list[str]) -> str:
     """``A, B and C`` / ``A, B ja C`` / ``A, B и C``."""
-    return lists.format_list([str(item) for item in items], locale=current_locale().babel)
+    return lists.format_list([str(item) for item in items], locale=current_locale().wording)
 
 
 def format_currency_name(code: str) -> str:
     """``US Dollar`` / ``Yhdysvaltain dollari`` / ``доллар США``; the code if unknown."""
     if not code:
         return ""
-    return numbers.get_currency_name(code, locale=current_locale().babel)
+    return numbers.get_currency_name(code, locale=current_locale().wording)
 
 
 def format_relative(value: datetime | None, now: datetime | None = None) -> str:
@@ -369,5 +394,5 @@ def format_relative(value: datetime | None, now: datetime | None = None) -> str:
     when = value if value.tzinfo else value.replace(tzinfo=UTC)
     delta: timedelta = when - (now or datetime.now(UTC))
     return dates.format_timedelta(
-        delta, add_direction=True, threshold=1, locale=current_locale().babel
+        delta, add_direction=True, threshold=1, locale=current_locale().wording
     )

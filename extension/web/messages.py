@@ -86,7 +86,7 @@ def _try_again(wait: int | None) -> str:
         return gettext("Try again in a minute.")
     # Seconds until a minute and a half, then minutes: "in 55 seconds", "in 2 minutes".
     when = format_timedelta(
-        timedelta(seconds=wait), threshold=1.5, add_direction=True, locale=current_locale().babel
+        timedelta(seconds=wait), threshold=1.5, add_direction=True, locale=current_locale().wording
     )
     return gettext("Try again %(when)s.", when=when)
 

@@ -46,6 +46,10 @@ class Walk:
     denied: str
     window_connected: str
     dark: str
+    language_label: str
+    language_name: str
+    change_language: str
+    as_in_pipedrive: str
 
 
 FINNISH = Walk(
@@ -74,6 +78,10 @@ FINNISH = Walk(
     denied="Sovellusta ei asennettu",
     window_connected="Voit sulkea tämän ikkunan.",
     dark="Dark theme",
+    language_label="Sovelluksen kieli sinulle",
+    language_name="suomi",
+    change_language="Vaihda kieli",
+    as_in_pipedrive="Sama kuin Pipedrivessa",
 )
 
 RUSSIAN = Walk(
@@ -102,6 +110,10 @@ RUSSIAN = Walk(
     denied="Приложение не установлено",
     window_connected="Это окно можно закрыть.",
     dark="Dark theme",
+    language_label="Язык приложения для вас",
+    language_name="русский",
+    change_language="Сменить язык",
+    as_in_pipedrive="Как в Pipedrive",
 )
 
 
@@ -190,6 +202,17 @@ def test_a_user_walks_every_screen_in_their_language(
     _no_horizontal_overflow(page, "/settings")
     screenshot(page, f"i18n-{lang}-settings-saved")
 
+    # Her own choice of language, for herself: the page answers in it at once, and back.
+    other = RUSSIAN if walk is FINNISH else FINNISH
+    settings.get_by_label(walk.language_label).select_option(label=other.language_name)
+    settings.get_by_role("button", name=walk.change_language).click()
+    expect(settings.get_by_role("heading", name=other.connection)).to_be_visible()
+    expect(settings.locator("#settings-title")).to_have_text(_title(other))
+    screenshot(page, f"i18n-{lang}-settings-own-language")
+    settings.get_by_label(other.language_label).select_option(label=other.as_in_pipedrive)
+    settings.get_by_role("button", name=other.change_language).click()
+    expect(settings.get_by_role("heading", name=walk.connection)).to_be_visible()
+
     # The panel, connected, light and dark; then both modals.
     page.goto(deal)
     panel = page.frame_locator("iframe[data-kind=panel]")
@@ -229,6 +252,10 @@ def test_a_user_walks_every_screen_in_their_language(
     page.goto(f"{base}/pipedrive/callback?error=user_denied")
     expect(page.get_by_role("heading", name=walk.denied)).to_be_visible()
     screenshot(page, f"i18n-{lang}-install-denied")
+
+
+def _title(walk: Walk) -> str:
+    return {"fi": "QuickBooks-laskut", "ru": "Счета QuickBooks"}[walk.user]
 
 
 def _close(modal: FrameLocator, walk: Walk) -> None:

@@ -159,3 +159,19 @@ def test_before_anyone_is_known_the_browser_decides(
     header: str | None, expected: UserLocale
 ) -> None:
     assert locale_from_accept_language(header) == expected
+
+
+def test_words_follow_the_language_and_numbers_the_formats() -> None:
+    """A reader whose formats are another language's never meets that language's words."""
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    # Russian chosen in the app, Finnish number formats in Pipedrive.
+    with use_locale(UserLocale("ru", "fi_FI", "Europe/Helsinki")):
+        assert i18n.format_money(Decimal("1234.5"), "EUR") == f"1{NBSP}234,50{NBSP}€"
+        assert i18n.format_date(date(2026, 3, 13), "MMMMd") == "13 марта"
+        assert i18n.format_relative(now - timedelta(seconds=2), now) == "2 секунды назад"
+        assert i18n.format_currency_name("USD") == "доллар США"
+    # German is not offered: English words in German order, German numbers.
+    with use_locale(UserLocale("en", "de_DE", "Europe/Berlin")):
+        assert i18n.format_money(Decimal("1234.5"), "EUR") == f"1.234,50{NBSP}€"
+        assert i18n.format_date(date(2026, 12, 2)) == "2 Dec 2026"
+        assert i18n.format_list(["Ada", "Rex"]) == "Ada and Rex"
