@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from extension.accounts.runtime import AccountsRuntime
+from extension.observability import RequestIdMiddleware
 from extension.sandbox import Sandbox, build_sandbox
 from extension.security.crypto import TokenCipher
 from extension.security.headers import SecurityHeadersMiddleware
@@ -154,6 +155,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=routes,
         middleware=[
+            # First: everything inside, the access log included, sees the request's id.
+            Middleware(RequestIdMiddleware),
             Middleware(LocaleMiddleware),
             Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=extra_ancestors),
         ],

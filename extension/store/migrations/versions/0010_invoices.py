@@ -1,7 +1,7 @@
 """invoices: contact, product and deal links, invoice mirror, create attempts, sync state
 
 Revision ID: 0010_invoices
-Revises: 0006_user_locale
+Revises: 0005_accounts
 Create Date: 2026-12-01 22:34:25.212949
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_invoices"
-down_revision = "0006_user_locale"
+down_revision = "0005_accounts"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """user locale: the interface language, formatting locale and time zone from /users/me
 
-Revision ID: 0006_user_locale
-Revises: 0005_accounts
+Revision ID: 0011_user_locale
+Revises: 0010_invoices
 Create Date: 2026-12-02 12:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_user_locale"
-down_revision = "0005_accounts"
+revision = "0011_user_locale"
+down_revision = "0010_invoices"
 branch_labels = None
 depends_on = None
 
