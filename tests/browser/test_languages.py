@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
-from tests.browser.conftest import LiveServer, install_through_pipedrive, screenshot
+from tests.browser.conftest import LiveServer, install_through_pipedrive, open_tab, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -120,15 +120,8 @@ RUSSIAN = Walk(
 @pytest.fixture
 def tab(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     walk: Walk = request.param
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale=walk.browser_locale
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], f"uncaught script errors: {errors}"
+    with open_tab(browser, walk.browser_locale) as page:
+        yield page
 
 
 def _no_horizontal_overflow(page: Page, kind: str) -> dict[str, float]:

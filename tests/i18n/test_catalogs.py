@@ -18,7 +18,13 @@ from extension.catalogs import ROOT, TEMPLATES, check
 from extension.i18n import LANGUAGES, LOCALE_DIR, UserLocale, use_locale
 from extension.invoicing.invoice_status import InvoiceState
 from extension.template_text import untranslated_text
-from extension.web.invoice_words import invoice_count, section_title, status_label
+from extension.web.invoice_words import (
+    action_label,
+    field_label,
+    invoice_count,
+    section_title,
+    status_label,
+)
 
 RUSSIAN = UserLocale("ru", "ru_RU", "Europe/Moscow")
 FINNISH = UserLocale("fi", "fi_FI", "Europe/Helsinki")
@@ -153,6 +159,7 @@ def test_russian_plural_forms_and_the_articles_terms() -> None:
         ]
         assert status_label(InvoiceState.OVERDUE) == "Просрочен"
         assert section_title("items") == "Позиции счёта"
+        assert (action_label("void"), field_label("to")) == ("Аннулировать", "Кому")
     with use_locale(FINNISH):
         assert [invoice_count(n) for n in (1, 2)] == ["1 lasku", "2 laskua"]
         assert [status_label(s) for s in InvoiceState] == [
@@ -164,6 +171,8 @@ def test_russian_plural_forms_and_the_articles_terms() -> None:
             "Poistettu",
         ]
         assert section_title("customer") == "Asiakastiedot"
+        assert action_label("unlink") == "Poista linkitys kaupasta"
+        assert field_label("to") == "Vastaanottaja"
     assert invoice_count(1) == "1 invoice" and invoice_count(3) == "3 invoices"
 
 
