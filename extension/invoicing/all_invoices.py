@@ -119,6 +119,15 @@ def _range(filt: RangeFilter, today: date) -> DateRange | Problem:
     return date_range(filt.kind, today)
 
 
+def _in_home_currency(totals: list[RangeTotals], home: str) -> list[RangeTotals]:
+    """Invoices of a company without multicurrency carry no currency: they are in its home
+    currency."""
+    return [
+        RangeTotals(t.currency or home, t.count, t.invoiced, t.open_balance, t.overdue)
+        for t in totals
+    ]
+
+
 def _chosen(customers: list[ContactLink], filt: RangeFilter) -> list[str]:
     ids = [link.customer_id for link in customers]
     if filt.customer:
@@ -189,17 +198,13 @@ async def all_invoices(
         )
         for row in page.rows
     ]
-    home = status.home_currency
     return AllInvoicesView(
         scope=scope,
         filter=filt,
         customers=customers,
         range=bounds,
         rows=rows,
-        totals=[
-            RangeTotals(t.currency or home, t.count, t.invoiced, t.open_balance, t.overdue)
-            for t in totals
-        ],
+        totals=_in_home_currency(totals, status.home_currency),
         next_cursor=page.next_cursor.token if page.next_cursor else None,
         stale=stale,
     )
@@ -249,8 +254,4 @@ async def modal_totals(
             bounds.end,
             today=clock.today(),
         )
-    home = scope.status.home_currency
-    return [
-        RangeTotals(t.currency or home, t.count, t.invoiced, t.open_balance, t.overdue)
-        for t in totals
-    ]
+    return _in_home_currency(totals, scope.status.home_currency)

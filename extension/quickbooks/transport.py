@@ -99,9 +99,25 @@ class QuickBooksTransport:
         if requestid is not None:
             query["requestid"] = requestid
         payload = encode_json(body) if body is not None else content
-        url = f"{self.base_url}/{path.lstrip('/')}"
         # Only reads and writes QuickBooks can recognise again (requestid) are repeated.
         may_repeat = method == "GET" or requestid is not None
+        return await self._call(
+            method, path, query, payload, content_type, accept, may_repeat=may_repeat
+        )
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        payload: bytes | None,
+        content_type: str,
+        accept: str,
+        *,
+        may_repeat: bool,
+        stream: bool = False,
+    ) -> httpx.Response:
+        url = f"{self.base_url}/{path.lstrip('/')}"
         token = await self._tokens.access_token()
         refreshed = False
 
@@ -109,8 +125,15 @@ class QuickBooksTransport:
             nonlocal token, refreshed
             while True:
                 response = await self._send_once(
-                    method, url, query, payload, content_type, accept, token
+                    method, url, query, payload, content_type, accept, token, stream=stream
                 )
+                if stream:
+                    if response.status_code < 400 and "json" not in response.headers.get(
+                        "content-type", ""
+                    ):
+                        return response  # the document itself, read by the caller
+                    await response.aread()
+                    await response.aclose()
                 error = self._error_of(response, method, path)
                 if error is None:
                     return response
@@ -140,37 +163,8 @@ class QuickBooksTransport:
         of the document, is read and raised as the client's error before anything is yielded.
         """
         query = {**(params or {}), "minorversion": MINOR_VERSION}
-        url = f"{self.base_url}/{path.lstrip('/')}"
-        token = await self._tokens.access_token()
-        refreshed = False
-
-        async def attempt() -> httpx.Response:
-            nonlocal token, refreshed
-            while True:
-                response = await self._send_once(
-                    "GET", url, query, None, "", accept, token, stream=True
-                )
-                if response.status_code < 400 and "json" not in response.headers.get(
-                    "content-type", ""
-                ):
-                    return response
-                await response.aread()
-                await response.aclose()
-                error = self._error_of(response, "GET", path)
-                if error is None:
-                    return response  # JSON without a fault: the caller sees what came
-                if isinstance(error, QuickBooksAuthError) and error.status == 401 and not refreshed:
-                    refreshed = True
-                    token = await self._tokens.refresh(token)
-                    continue
-                raise error
-
-        response = await call_with_retries(
-            self._retry,
-            attempt,
-            retryable=_retryable,
-            wait_hint=_wait_hint,
-            label=f"QuickBooks GET {path}",
+        response = await self._call(
+            "GET", path, query, None, "", accept, may_repeat=True, stream=True
         )
         try:
             yield response

@@ -115,6 +115,18 @@ def _link(server: LiveServer, invoice_ids: list[str]) -> None:
     run_sync(link())
 
 
+def _connect_quickbooks(page: Page) -> None:
+    """What the admin does on the settings page: Intuit's consent in its own window."""
+    settings = page.frame_locator("iframe[data-kind=settings]")
+    with page.expect_popup() as consent_window:
+        settings.get_by_role("button", name="Connect to QuickBooks").click()
+    consent = consent_window.value
+    consent.get_by_role("button", name="Connect").click()
+    expect(consent.get_by_text("You can close this window")).to_be_visible()
+    consent.close()
+    expect(settings.locator("#qbo-connection")).to_contain_text("Connected to", timeout=10_000)
+
+
 def _shoot(page: Page, name: str) -> None:
     """The step in both themes (the host's toggle, as a person switches Pipedrive's theme)."""
     screenshot(page, f"panel-{name}-light")
@@ -158,14 +170,7 @@ def test_statuses_actions_and_the_all_invoices_modal(
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
 
     install_through_pipedrive(page, live_server.base_url, "admin")
-    settings = page.frame_locator("iframe[data-kind=settings]")
-    with page.expect_popup() as consent_window:
-        settings.get_by_role("button", name="Connect to QuickBooks").click()
-    consent = consent_window.value
-    consent.get_by_role("button", name="Connect").click()
-    expect(consent.get_by_text("You can close this window")).to_be_visible()
-    consent.close()
-    expect(settings.locator("#qbo-connection")).to_contain_text("Connected to", timeout=10_000)
+    _connect_quickbooks(page)
 
     today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
     token = _quickbooks_token(live_server)
@@ -277,14 +282,7 @@ def test_states_say_what_happened_and_what_to_do(
 
     # The admin connects; the deal's contact is not linked yet: the modal says so.
     install_through_pipedrive(page, live_server.base_url, "admin")
-    settings = page.frame_locator("iframe[data-kind=settings]")
-    with page.expect_popup() as consent_window:
-        settings.get_by_role("button", name="Connect to QuickBooks").click()
-    consent = consent_window.value
-    consent.get_by_role("button", name="Connect").click()
-    expect(consent.get_by_text("You can close this window")).to_be_visible()
-    consent.close()
-    expect(settings.locator("#qbo-connection")).to_contain_text("Connected to", timeout=10_000)
+    _connect_quickbooks(page)
     page.goto(f"{live_server.base_url}/sandbox/deals/{DEAL}?user=admin")
     panel = page.frame_locator("iframe[data-kind=panel]")
     expect(panel.locator("[data-empty]")).to_contain_text("No invoices are linked")
