@@ -33,6 +33,7 @@ from extension.templating import create_templates
 from extension.web import (
     errors,
     home,
+    invoice_actions,
     modals,
     panel,
     pipedrive_oauth,
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *home.routes,
         *panel.routes,
         *modals.routes,
+        *invoice_actions.routes,
         *settings_page.routes,
         *quickbooks.routes,
         *session.routes,
@@ -152,7 +154,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Mount(SANDBOX_PREFIX, app=sandbox.asgi, name="sandbox"))
 
     extra_ancestors = [settings.app_origin] if settings.sandbox else []
-    return Starlette(
+    application = Starlette(
         routes=routes,
         middleware=[
             # First: everything inside, the access log included, sees the request's id.
@@ -163,3 +165,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )
+    # Where a test or a tool that runs the app finds its stand-ins (None outside sandbox mode).
+    application.state.sandbox = sandbox
+    return application

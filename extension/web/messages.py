@@ -355,6 +355,21 @@ def audit_action(action: str) -> str:
         "quickbooks.reconnected": N_("%(who)s reconnected QuickBooks"),
         "quickbooks.disconnected": N_("%(who)s disconnected QuickBooks"),
         "quickbooks.needs_reconnect": N_("%(who)s: QuickBooks asked to be connected again"),
+        # The deal panel and the all-invoices modal.
+        "invoice.emailed": N_("%(who)s emailed an invoice"),
+        "invoice.link_copied": N_("%(who)s copied an invoice's payment link"),
+        "invoice.link_unavailable": N_("%(who)s asked for a payment link QuickBooks did not give"),
+        "invoice.pdf_downloaded": N_("%(who)s downloaded an invoice's PDF"),
+        "invoice.voided": N_("%(who)s voided an invoice"),
+        "invoice.deleted": N_("%(who)s deleted an invoice"),
+        "invoice.payments_left_unapplied": N_(
+            "%(who)s: a void or delete failed and left payments unapplied in QuickBooks"
+        ),
+        "invoice.linked": N_("%(who)s linked an invoice to a deal"),
+        "invoice.moved": N_("%(who)s moved an invoice to another deal"),
+        "invoice.unlinked": N_("%(who)s unlinked an invoice from a deal"),
+        "contact.linked": N_("%(who)s linked a contact to a QuickBooks customer"),
+        "contact.unlinked": N_("%(who)s unlinked a contact from its QuickBooks customer"),
     }
     return worded.get(action, N_("%(who)s: %(action)s"))
 
