@@ -1,12 +1,12 @@
 """The background work that keeps the mirror current, owned by the app's lifespan.
 
-Two tasks per process, started after the database and clients and stopped before them:
+Tasks per process, started after the database and clients and stopped before them:
 
 - the **event worker** (``event_worker``): wakes the moment a webhook request of this process
   stored events (``Services.events_stored``), and every few seconds otherwise, which is how it
   finds events another process stored;
-- the **reconciler** (``reconciler``): every tick renews the leases it holds, takes free or
-  expired ones and reconciles the companies that are due.
+- the **reconciler** (``reconciler``): every tick takes free or expired leases and reconciles
+  the companies that are due, while a heartbeat beside it renews the leases it holds.
 
 Both call QuickBooks through one :class:`~extension.quickbooks.limits.BackgroundShare` of the
 process's realm limits. Stopping asks both to finish the round they are in, cancels them
@@ -89,6 +89,14 @@ class LiveSync:
                 logger.exception("the reconciler's round failed")
             await _pause(self.stop, self.reconciler.tick)
 
+    async def heartbeat(self) -> None:
+        while not self.stop.is_set():
+            await _pause(self.stop, self.reconciler.tick)
+            try:
+                await self.reconciler.heartbeat()
+            except Exception:
+                logger.exception("the reconciler's leases could not be renewed")
+
 
 @contextlib.asynccontextmanager
 async def live_sync(services: Services) -> AsyncIterator[LiveSync | None]:
@@ -112,6 +120,7 @@ async def live_sync(services: Services) -> AsyncIterator[LiveSync | None]:
     tasks = [
         asyncio.create_task(sync.work(), name="quickbooks-event-worker"),
         asyncio.create_task(sync.reconcile(), name="quickbooks-reconciler"),
+        asyncio.create_task(sync.heartbeat(), name="quickbooks-reconciler-leases"),
     ]
     try:
         yield sync

@@ -16,9 +16,10 @@ The checkpoint moves to the round's start less a small overlap (clocks differ, a
 committed while CDC ran must not fall between two rounds); reading a change twice is harmless.
 
 One process reconciles a company at a time: a lease per company and realm in the database
-(``extension.store.sync_state``), renewed every tick, expiring a few ticks after its holder
-stops. A process reconciles a company at once when it takes its lease (start-up, or a dead
-holder's lease taken over), then whenever a round is due.
+(``extension.store.sync_state``), renewed every tick by a heartbeat of its own (so a round
+that waits long on QuickBooks does not let the lease lapse), expiring a few ticks after its
+holder stops. A process reconciles a company at once when it takes its lease (start-up, or a
+dead holder's lease taken over), then whenever a round is due.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from extension.store.sync_state import (
     cdc_checkpoint,
     lease_candidates,
     release_reconciler_lease,
+    renew_reconciler_lease,
 )
 from extension.store.webhook_events import prune_events
 
@@ -225,6 +227,17 @@ class Reconciler:
                 done.invoices,
             )
         return done is not None
+
+    async def heartbeat(self, *, now: datetime | None = None) -> None:
+        """Renew every lease held, whatever a round is doing; forget those lost."""
+        at = now or utcnow()
+        for key in sorted(self.held):
+            async with self.services.sessionmaker() as session, session.begin():
+                kept = await renew_reconciler_lease(
+                    session, *key, holder=self.holder, ttl=self.lease_ttl, now=at
+                )
+            if not kept:
+                self.held.discard(key)
 
     def _rest(self, key: tuple[int, str], seconds: float) -> None:
         self._not_before[key] = time.monotonic() + seconds
