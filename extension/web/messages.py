@@ -370,6 +370,10 @@ def audit_action(action: str) -> str:
         "invoice.unlinked": N_("%(who)s unlinked an invoice from a deal"),
         "contact.linked": N_("%(who)s linked a contact to a QuickBooks customer"),
         "contact.unlinked": N_("%(who)s unlinked a contact from its QuickBooks customer"),
+        # QuickBooks merged the customer a contact was linked to: nobody here did it.
+        "contact.customer_merged": N_(
+            "QuickBooks merged a linked customer into another; its contacts now link to that one"
+        ),
     }
     return worded.get(action, N_("%(who)s: %(action)s"))
 
