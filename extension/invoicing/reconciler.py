@@ -116,11 +116,15 @@ async def reconcile_company(
     started = now or utcnow()
     async with services.sessionmaker() as session:
         checkpoint = await cdc_checkpoint(session, company_id, realm_id)
+        ids = await linked_invoice_ids(session, company_id, realm_id)
     client = await client_for_company(services, company_id, limits=limits)
     if client.realm_id != realm_id:
         return None
     result: Reconciled | None = None
-    if checkpoint is not None and started - checkpoint <= CDC_REACH:
+    if not ids:
+        # No deal shows an invoice of this company: nothing to ask QuickBooks about.
+        result = Reconciled("cdc", 0, 0)
+    elif checkpoint is not None and started - checkpoint <= CDC_REACH:
         try:
             changes = await client.change_data_capture(CDC_ENTITIES, since=checkpoint)
         except QuickBooksRejected as exc:
@@ -134,10 +138,7 @@ async def reconcile_company(
                 )
                 result = Reconciled("cdc", 1 + settled.requests, len(settled.invoices))
     if result is None:
-        async with services.sessionmaker() as session:
-            ids = await linked_invoice_ids(session, company_id, realm_id)
-        if ids:
-            await read_by_ids(services, company_id, client, ids)
+        await read_by_ids(services, company_id, client, ids)
         result = Reconciled("full", -(-len(ids) // CDC_CAP), len(ids))
     async with services.sessionmaker() as session, session.begin():
         moved = await advance_cdc_checkpoint(
@@ -219,7 +220,9 @@ class Reconciler:
             return False
         self._not_before.pop(key, None)
         if done is not None:
-            logger.info(
+            # A round that asked QuickBooks nothing is routine: say it only when debugging.
+            logger.log(
+                logging.INFO if done.requests else logging.DEBUG,
                 "reconciled company %s by %s: %d requests, %d invoices",
                 company_id,
                 done.how,
