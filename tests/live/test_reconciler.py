@@ -185,3 +185,12 @@ async def test_one_reconciler_per_company_and_the_lease_moves_when_its_holder_st
     finally:
         for engine in (first_engine, second_engine):
             await engine.dispose()  # type: ignore[attr-defined]
+
+
+async def test_a_company_whose_deals_show_no_invoice_costs_no_request(sandbox: Sandbox) -> None:
+    reconciler = reconciler_for(sandbox.services)
+    sandbox.qbo.requests.clear()
+    assert await reconciler.round() == [(COMPANY_ID, US_REALM_ID)]
+    assert sandbox.qbo.requests == []
+    state = await _state(sandbox)
+    assert state is not None and state.reconciled_at is not None
