@@ -6,6 +6,9 @@ for a refresh by itself right after it shows (so statuses are current without an
 anything, where the integration we replace waited for a click). A refresh reads every invoice of
 the deal in one query and swaps the list; when QuickBooks cannot be reached, is throttling us or
 needs a reconnect, the list stays as the mirror has it, marked as possibly out of date.
+
+The rows themselves (``deal_rows``) and the list's tag (``list_etag``) are shared with the live
+updates an open panel asks for every few seconds (``extension.invoicing.live_panel``).
 """
 
 from __future__ import annotations
