@@ -41,6 +41,7 @@ from extension.quickbooks.models import (
 from extension.quickbooks.query import MAX_RESULTS_LIMIT, Query, contains_pattern
 from extension.quickbooks.wire import encode_json
 from extension.services import Services
+from extension.store.installations import record_audit
 from extension.store.link_models import ContactKind
 from extension.store.links import link_contact
 
@@ -229,9 +230,12 @@ async def _link(
 ) -> LinkedCustomer:
     contact = deal_contact(deal)
     currency = _currency_of(customer, home)
-    if contact is not None:
-        kind, contact_id = contact
-        async with services.sessionmaker() as session, session.begin():
+    async with services.sessionmaker() as session, session.begin():
+        if created:
+            detail = {"customer_id": customer.id, "name": customer.display_name}
+            await record_audit(session, user.company_id, user.user_id, "customer.created", detail)
+        if contact is not None:
+            kind, contact_id = contact
             await link_contact(
                 session,
                 user.company_id,

@@ -30,6 +30,7 @@ from extension.quickbooks.models import Account, Item, ItemDraft
 from extension.quickbooks.query import Query, contains_pattern
 from extension.quickbooks.wire import encode_json
 from extension.services import Services
+from extension.store.installations import record_audit
 from extension.store.links import link_product
 
 __all__ = [
@@ -150,10 +151,16 @@ async def _remember(
     item: Item,
     product_id: int | None,
     deal_products: set[int],
+    *,
+    created: bool = False,
 ) -> bool:
-    if product_id is None or product_id not in deal_products:
-        return False
+    remember = product_id is not None and product_id in deal_products
     async with services.sessionmaker() as session, session.begin():
+        if created:
+            detail = {"item_id": item.id, "name": item.name}
+            await record_audit(session, user.company_id, user.user_id, "item.created", detail)
+        if not remember or product_id is None:
+            return False
         await link_product(
             session,
             user.company_id,
@@ -250,5 +257,7 @@ async def create_and_link_item(
         return (
             Problem("new_item-name", "item_name_taken", {"name": name, "suggestion": suggestion}),
         )
-    remembered = await _remember(services, user, quickbooks, item, product_id, products)
+    remembered = await _remember(
+        services, user, quickbooks, item, product_id, products, created=True
+    )
     return LinkedItem(item.id, item.name, remembered, created=True)
