@@ -1,14 +1,26 @@
-"""Command line: ``python -m extension serve [--host H] [--port P]`` and ``... migrate``."""
+"""Command line: ``python -m extension serve [--host H] [--port P] [--workers N]`` and
+``python -m extension migrate``.
+
+Several workers are uvicorn's own process supervisor: the parent binds the port once and starts
+N worker processes that share it, restarts a worker that dies, and stops them all on SIGINT or
+SIGTERM. Each worker builds its own app from the environment (``create_app`` is the factory
+uvicorn imports), so every worker has its own engine, HTTP clients and in-process state; what
+they must agree on lives in the database.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
+from collections.abc import Callable
 
 from extension.settings import Settings, SettingsError
 
 __all__ = ["main"]
+
+APP_FACTORY = "extension.app:create_app"
 
 
 def _settings_or_exit() -> Settings:
@@ -18,23 +30,64 @@ def _settings_or_exit() -> Settings:
         sys.exit(f"configuration error: {exc}")
 
 
-def _serve(host: str, port: int) -> None:
+def _listen_as_tcp() -> None:
+    """Make the listening socket uvicorn binds for its workers say it is TCP (once per process).
+
+    uvicorn creates that socket with protocol 0, accepted connections inherit it, and asyncio
+    only turns Nagle's algorithm off (TCP_NODELAY) for sockets that report IPPROTO_TCP: every
+    keep-alive response after the first then waits for the client's delayed ACK, about 40 ms
+    on Linux (uvicorn issue #3149, open). One worker is not affected: asyncio binds that socket
+    itself. The same descriptor is re-wrapped with the right protocol; nothing else changes.
+    """
     import uvicorn
 
-    from extension.app import create_app
+    bind: Callable[[uvicorn.Config], socket.socket] = uvicorn.Config.bind_socket
+    if getattr(bind, "listens_as_tcp", False):
+        return
 
-    # Without an explicit public URL, the app is wherever it was told to listen.
+    def bind_socket(config: uvicorn.Config) -> socket.socket:
+        sock = bind(config)
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
+            sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, sock.detach())
+        return sock
+
+    bind_socket.listens_as_tcp = True  # type: ignore[attr-defined]
+    uvicorn.Config.bind_socket = bind_socket  # type: ignore[method-assign,assignment]
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from extension.observability import logging_config
+
+    if workers < 1:
+        sys.exit("--workers must be at least 1")
+    # Without an explicit public URL, the app is wherever it was told to listen. Set in the
+    # environment, so that the workers, which read their settings from it, agree.
     os.environ.setdefault("APP_BASE_URL", f"http://{host}:{port}")
     settings = _settings_or_exit()
+    if settings.sandbox and workers > 1:
+        sys.exit(
+            f"--workers {workers} cannot run in sandbox mode: the Pipedrive and QuickBooks "
+            "stand-ins live in each process's memory, so every worker would have its own "
+            "(a token issued by one would be unknown to the others). Run one worker, or set "
+            'real credentials (see the README\'s "Running in production").'
+        )
+    if workers > 1:
+        _listen_as_tcp()
     if settings.sandbox:
         print(f"Sandbox mode: open {settings.app_base_url}/ (no Pipedrive or QuickBooks account)")
     uvicorn.run(
-        create_app(settings),
+        APP_FACTORY,
+        factory=True,
         host=host,
         port=port,
+        workers=workers,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        # The reverse proxy in front that may set X-Forwarded-For and X-Forwarded-Proto.
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        log_config=logging_config(settings.log_format, settings.log_level),
+        log_level=settings.log_level,
     )
 
 
@@ -52,10 +105,16 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=os.environ.get("WEB_CONCURRENCY", "1"),  # argparse applies type= to it
+        help="worker processes sharing the port (default WEB_CONCURRENCY, else 1)",
+    )
     commands.add_parser("migrate", help="apply database migrations")
     args = parser.parse_args(argv)
     if args.command == "serve":
-        _serve(args.host, args.port)
+        _serve(args.host, args.port, args.workers)
     else:
         _migrate()
 

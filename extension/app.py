@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from extension.accounts.runtime import AccountsRuntime
+from extension.observability import RequestIdMiddleware
 from extension.sandbox import Sandbox, build_sandbox
 from extension.security.crypto import TokenCipher
 from extension.security.headers import SecurityHeadersMiddleware
@@ -159,7 +160,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     extra_ancestors = [settings.app_origin] if settings.sandbox else []
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=extra_ancestors)],
+        middleware=[
+            # First: everything inside, the access log included, sees the request's id.
+            Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=extra_ancestors),
+        ],
         exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )

@@ -23,9 +23,11 @@ from starlette.datastructures import Secret
 
 from extension.security.crypto import parse_encryption_keys
 
-__all__ = ["Settings", "SettingsError", "SANDBOX_PREFIX"]
+__all__ = ["Settings", "SettingsError", "SANDBOX_PREFIX", "LOG_FORMATS", "LOG_LEVELS"]
 
 SANDBOX_PREFIX = "/sandbox"
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 _DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 _SANDBOX_SECRET_KEY = "sandbox-secret-key-not-for-production-use-0123456789"
 _SANDBOX_PIPEDRIVE_SECRET = "sandbox-pipedrive-client-secret-0123456789abcdef"
@@ -76,6 +78,9 @@ class Settings:
     sandbox: bool
     # PIPEDRIVE_MODAL_<MANIFEST ID>_ID → the custom modal's ID from Developer Hub.
     pipedrive_modal_ids: Mapping[str, str] = field(default_factory=dict)
+    # LOG_FORMAT: "text" for a terminal, "json" for one object per line; LOG_LEVEL as uvicorn's.
+    log_format: str = "text"
+    log_level: str = "info"
 
     @property
     def sandbox_base_url(self) -> str:
@@ -122,6 +127,13 @@ class Settings:
             sandbox = True
         else:
             sandbox = False
+
+        log_format = get("LOG_FORMAT", "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise SettingsError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        log_level = get("LOG_LEVEL", "info").lower()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 
         database_url = get("DATABASE_URL") or f"sqlite+aiosqlite:///{Path('data') / 'app.db'}"
         database_url = _async_driver(database_url)
@@ -196,6 +208,8 @@ class Settings:
                 for name, value in env.items()
                 if name.startswith("PIPEDRIVE_MODAL_") and name.endswith("_ID") and value.strip()
             },
+            log_format=log_format,
+            log_level=log_level,
         )
 
 

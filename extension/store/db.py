@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["create_engine", "create_sessionmaker", "is_sqlite"]
+__all__ = ["create_engine", "create_sessionmaker", "is_sqlite", "ping"]
 
 
 def is_sqlite(url: str) -> bool:
@@ -47,3 +48,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine, *, timeout: float) -> None:
+    """``SELECT 1`` on a pooled connection; raises if it fails or takes longer than ``timeout``.
+
+    The timeout covers the whole round trip (waiting for the pool, connecting, the query): a
+    database that accepts connections but never answers must not hang the caller.
+    """
+    async with asyncio.timeout(timeout), engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

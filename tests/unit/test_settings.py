@@ -64,6 +64,8 @@ def test_missing_required_setting_is_named(missing: str) -> None:
         ("QBO_ENVIRONMENT", "staging"),
         ("DATABASE_URL", "mysql://x/y"),
         ("QBO_API_URL", "not a url"),
+        ("LOG_FORMAT", "xml"),
+        ("LOG_LEVEL", "loud"),
     ],
 )
 def test_malformed_setting_is_named(name: str, value: str) -> None:
@@ -109,3 +111,10 @@ def test_modal_ids_from_developer_hub() -> None:
         {**REAL, "PIPEDRIVE_MODAL_CREATE_INVOICE_ID": " 6f1c2a ", "PIPEDRIVE_MODAL_X_ID": ""}
     )
     assert settings.pipedrive_modal_ids == {"PIPEDRIVE_MODAL_CREATE_INVOICE_ID": "6f1c2a"}
+
+
+def test_log_format_and_level() -> None:
+    default = Settings.from_env(REAL)
+    assert (default.log_format, default.log_level) == ("text", "info")
+    chosen = Settings.from_env({**REAL, "LOG_FORMAT": "JSON", "LOG_LEVEL": "Warning"})
+    assert (chosen.log_format, chosen.log_level) == ("json", "warning")
