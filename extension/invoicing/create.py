@@ -73,6 +73,7 @@ from extension.store.create_attempts import (
     new_draft_key,
     record_failure,
     record_success,
+    unresolved_for_deal,
 )
 from extension.store.deal_links import InvoiceLinkedElsewhere, link_invoice
 from extension.store.installations import record_audit
@@ -393,13 +394,28 @@ async def open_form(
     fields = _initial_fields(
         draft, context, links, catalog, key=attempt.draft_key, locale=locale.formatting
     )
-    return build_screen(
+    screen = build_screen(
         fields,
         books.snapshot,
         books.snapshot.dump(secret),
         deal_id=deal_id,
         locale=locale.formatting,
     )
+    earlier = await _earlier_unresolved(services, user, deal_id, attempt.draft_key)
+    return replace(screen, earlier_draft=earlier) if earlier else screen
+
+
+async def _earlier_unresolved(
+    services: Services, user: SessionUser, deal_id: int, current: str
+) -> str:
+    """An earlier draft of this deal QuickBooks may have created without telling us (a
+    timeout, then the modal closed): the new form offers to finish it first, so closing and
+    opening again never makes a second invoice by accident."""
+    async with services.sessionmaker() as session:
+        found = await unresolved_for_deal(
+            session, user.company_id, deal_id=deal_id, user_id=user.user_id
+        )
+    return next((a.draft_key for a in found if a.draft_key != current), "")
 
 
 def _with_terms_known(settings: SettingsValues, books: Books) -> SettingsValues:

@@ -86,6 +86,8 @@ class CreateScreen:
     deal_url: str = ""
     # The failure behind a notice (worded by the web layer's one error path).
     error: Exception | None = None
+    # An earlier draft of this deal whose invoice QuickBooks may have created unconfirmed.
+    earlier_draft: str = ""
 
     @property
     def display_currency(self) -> str:

@@ -175,3 +175,35 @@ async def test_a_draft_key_of_another_user_or_deal_finds_nothing(modal: Modal) -
     forged = await modal.submit(101, {**fields, "draft_key": "made-up"})
     assert forged.status_code == 404
     assert _invoice_posts(modal) == []
+
+
+async def test_closing_after_a_timeout_and_opening_again_offers_to_finish_the_earlier_one(
+    modal: Modal, services: Services
+) -> None:
+    form = await _ready(modal, runtime="first-opening")
+    faults = modal.qbo.config.faults
+    faults.append(InjectedFault("timeout_after_commit", method="POST", path_contains="invoice"))
+    faults.append(InjectedFault("timeout", method="POST", path_contains="invoice", times=2))
+    assert _shown(await form.submit()) == "form"  # no answer; the modal is closed here
+    earlier_key = form.fields["draft_key"]
+
+    reopened = await open_form(modal, 101, runtime="second-opening")
+    offer = reopened.page.select_one("#earlier-draft button")
+    assert offer is not None
+    assert offer["hx-vals"] == f'{{"draft_key": "{earlier_key}"}}'
+    finished = await modal.submit(101, {"draft_key": earlier_key})
+    assert _shown(finished) == "created"
+    invoice_id = await _one_invoice_everywhere_but_the_new_draft(modal, services)
+    again = await open_form(modal, 101, runtime="third-opening")
+    assert again.page.select_one("#earlier-draft") is None  # settled: nothing to offer
+    assert invoice_id
+
+
+async def _one_invoice_everywhere_but_the_new_draft(modal: Modal, services: Services) -> str:
+    company = modal.qbo.company(US_REALM_ID)
+    assert company is not None and len(company.table("Invoice")) == 1
+    async with services.sessionmaker() as session:
+        states = sorted(a.state for a in await session.scalars(select(CreateAttempt)))
+        links = await session.scalar(select(func.count()).select_from(DealInvoiceLink))
+    assert states == ["open", "posted"] and links == 1
+    return next(iter(company.table("Invoice")))

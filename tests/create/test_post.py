@@ -291,3 +291,35 @@ async def test_a_uk_invoice_gives_every_line_a_tax_code_and_says_how_prices_rela
     [stored] = uk_modal.qbo.company(GLOBAL_REALM_ID).table("Invoice").values()
     # Exclusive: Pipedrive's sum with 20% on top; inclusive: the grosses as Pipedrive holds them.
     assert stored["TotalAmt"] == (D("10440.00") if method == "exclusive" else D("8700.00"))
+
+
+async def test_send_now_emails_the_invoice_once_and_the_pdf_downloads(
+    modal: Modal, services: Services
+) -> None:
+    import asyncio
+
+    form = await _linked_form(modal, 105)
+    created = BeautifulSoup((await form.submit()).text, "html.parser")
+    send = created.select_one("#created button[hx-post]")
+    assert send is not None and send.get_text(strip=True) == "Send now"
+    assert send["hx-confirm"] == "Email invoice 1001 to birds@intuit.example?"
+    first, second = await asyncio.gather(
+        modal.client.post(str(send["hx-post"]), headers=modal.headers),
+        modal.client.post(str(send["hx-post"]), headers=modal.headers),
+    )
+    assert first.status_code == second.status_code == 200
+    assert 'data-emailed="true"' in first.text
+    sends = [r for r in modal.qbo.requests if r.path.endswith("/send")]
+    assert len({s.query["requestid"] for s in sends}) == 1  # a double click emails once
+    company = modal.qbo.company(US_REALM_ID)
+    assert company is not None and company.emails_sent == 1
+    async with services.sessionmaker() as session:
+        mirrored = await session.scalar(select(MirroredInvoice))
+    assert mirrored is not None and mirrored.email_status == "EmailSent"
+
+    download = created.select_one("[data-download]")
+    assert download is not None and download["data-download-name"] == "invoice-1001.pdf"
+    pdf = await modal.client.get(str(download["data-download"]), headers=modal.headers)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-disposition"] == 'attachment; filename="invoice-1001.pdf"'
