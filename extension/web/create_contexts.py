@@ -39,6 +39,7 @@ class CreateFormContext:
     currency_hint: str = ""
     oob: bool = False  # rendered as an out-of-band swap next to another fragment
     lines_focus: str = ""  # the line to focus after the lines were re-rendered
+    lines_focus_op: str = ""  # and which of its buttons (the one just used), if it is there
     changed_lines: tuple[str, ...] = ()  # keys of the lines whose item cell is swapped
     problem_count: int = 0  # blocking problems, for the notice above the form
 

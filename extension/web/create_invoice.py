@@ -240,7 +240,9 @@ async def lines(request: Request) -> Response:
     edited, focus = edit_lines(form, op, form.get("line_key", ""), blank_line(default_code))
     screen = screen_from_form(services, deal_id, edited)
     assert screen is not None
-    context = form_context(deal_id, screen, oob=True, lines_focus=focus)
+    context = replace(
+        form_context(deal_id, screen, oob=True, lines_focus=focus), lines_focus_op=op.value
+    )
     return render(request, TEMPLATE, context, blocks=["lines", "summary"])
 
 

@@ -42,20 +42,18 @@
     }
   });
 
-  document.addEventListener("htmx:afterSettle", function (event) {
+  document.addEventListener("htmx:afterSettle", function () {
     openPopovers(document);
     var lines = document.getElementById("lines");
-    if (lines && lines.dataset.focus !== undefined && event.detail.target === lines) {
-      var row = document.getElementById("line-" + lines.dataset.focus);
-      var op = event.detail.requestConfig && event.detail.requestConfig.parameters
-        ? event.detail.requestConfig.parameters.op : "";
-      var target = row && (row.querySelector('[data-op="' + op + '"]:not([disabled])') ||
-        row.querySelector("input[type=text]"));
-      if (op === "add" && row) target = row.querySelector("input[type=text]");
-      if (!target) target = lines.querySelector("button[value=add]");
-      if (target) target.focus();
-      delete lines.dataset.focus;
-    }
+    if (!lines || lines.dataset.focus === undefined) return;
+    var op = lines.dataset.focusOp || "";
+    var row = document.getElementById("line-" + lines.dataset.focus);
+    var target = null;
+    if (row && op !== "add") target = row.querySelector('[data-op="' + op + '"]:not([disabled])');
+    if (row && !target) target = row.querySelector("input[type=text]");
+    if (!target) target = lines.querySelector("button[value=add]");
+    delete lines.dataset.focus;
+    if (target) target.focus();
   });
 
   // The slot is emptied by a confirmed popover: give focus back to what opened it.
@@ -128,6 +126,15 @@
     if (!section) return;
     var radio = section.parentElement.querySelector('input[name=choice][value="new"]');
     if (radio) radio.checked = true;
+  });
+
+  // Escape closes a popover at once (in a search box it would only clear the text first).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var dialog = event.target.closest && event.target.closest("dialog[data-popover][open]");
+    if (!dialog) return;
+    event.preventDefault();
+    dialog.close();
   });
 
   // Enter in a one-line field would post the whole invoice: only the button does that.

@@ -130,3 +130,52 @@ def test_a_rep_creates_an_invoice_from_a_deal(
     )
     screenshot(page, f"create-{theme}-7-closed")
     assert console == [], console
+
+
+def test_the_form_works_from_the_keyboard(live_server: LiveServer, page: Page) -> None:
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
+    base = live_server.base_url
+    install_through_pipedrive(page, base, "admin")
+    _connect(page, "Sandbox Company_US_1 (US)")
+    page.goto(f"{base}/sandbox/deals/101?user=admin")
+    page.frame_locator("iframe[data-kind=panel]").get_by_role("button", name="+ Invoice").click()
+    modal = page.frame_locator("iframe[data-kind=modal]")
+    expect(modal.locator("#invoice-form")).to_be_visible(timeout=15_000)
+    lines = modal.locator("#lines li.line")
+    first = lines.nth(0).get_attribute("data-line-key")
+
+    # Moving a line keeps the focus on the same button of the moved line.
+    down = lines.nth(0).get_by_role("button", name="Move Website design down")
+    down.focus()
+    page.keyboard.press("Enter")
+    expect(lines.nth(1)).to_have_attribute("data-line-key", str(first))
+    expect(lines.nth(1).get_by_role("button", name="Move Website design down")).to_be_focused()
+
+    # Enter in a field does not post the invoice.
+    name = lines.nth(0).get_by_label("Name of line 1")
+    name.focus()
+    page.keyboard.press("Enter")
+    expect(modal.locator("#invoice-form")).to_be_visible()
+    expect(modal.locator("#form-notice")).to_have_count(0)
+
+    # Adding a line puts the cursor in its name; removing it leaves three lines.
+    modal.get_by_role("button", name="+ Add line").click()
+    expect(lines).to_have_count(4)
+    new_name = lines.nth(3).get_by_label("Name of line 4")
+    expect(new_name).to_be_focused()
+    page.keyboard.type("Travel")
+    lines.nth(3).get_by_role("button", name="Remove Line 4").click()
+    expect(lines).to_have_count(3)
+
+    # A popover takes the focus, Escape closes it, and the focus goes back to its button.
+    sign = modal.get_by_role("button", name="Not linked to a QuickBooks customer. Link it")
+    sign.focus()
+    page.keyboard.press("Enter")
+    search = modal.get_by_label("Search QuickBooks customers by name or email")
+    expect(search).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(modal.locator("#contact-link-popover")).to_have_count(0)
+    expect(sign).to_be_focused()
+    screenshot(page, "create-keyboard")
+    assert console == [], console
