@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from extension.invoicing import create
+from extension.invoicing import create_post
 from extension.sandbox.quickbooks.seed import US_REALM_ID
 from extension.services import Services
 from extension.store.invoice_models import CreateAttempt
@@ -167,7 +167,7 @@ async def test_a_refusal_quickbooks_still_gives_is_shown_on_its_field_with_a_fre
     assert company is not None
     company.get("Item", "2")["Active"] = False
     # Pre-flight would catch it; here the item goes inactive as if between check and post.
-    monkeypatch.setattr(create, "preflight", lambda *args: ())
+    monkeypatch.setattr(create_post, "preflight", lambda *args: ())
     response = await form.submit(**{"details-message": "Thank you!"})
     assert response.status_code == 422
     errors = _errors(response)
