@@ -22,6 +22,7 @@ from extension.i18n import UserLocale
 from extension.invoicing.books import Books, read_books
 from extension.invoicing.company_settings import SettingsValues, load_settings
 from extension.invoicing.create_drafts import (
+    Busy,
     CreatedInvoice,
     NotConnected,
     created_invoice,
@@ -29,7 +30,7 @@ from extension.invoicing.create_drafts import (
     draft_key_for,
     in_session,
 )
-from extension.invoicing.create_screen import CreateScreen, build_screen
+from extension.invoicing.create_screen import CreateScreen, ScreenNotice, build_screen
 from extension.invoicing.customers import deal_contact
 from extension.invoicing.draft_form import draft_form_fields
 from extension.invoicing.drafts import DraftInvoice
@@ -182,8 +183,9 @@ async def open_form(
     *,
     locale: UserLocale,
     now: datetime | None = None,
-) -> NotConnected | CreatedInvoice | CreateScreen:
-    """The modal's content for this opening: the prefilled form, or the invoice it created."""
+) -> NotConnected | CreatedInvoice | Busy | CreateScreen:
+    """The modal's content for this opening: the prefilled form, or the invoice it created
+    (a reload), or that it is being created right now (a reload during the post)."""
     pipedrive, status = await asyncio.gather(
         client_for_user(services, user.company_id, user.user_id),
         company_status(services, user.company_id),
@@ -196,6 +198,9 @@ async def open_form(
     attempt = await _open_attempt(services, user, key, status.realm_id, deal_id)
     if attempt.state == AttemptState.POSTED:
         return await created_invoice(services, user, attempt)
+    lease = attempt.lease_expires_at
+    if attempt.state == AttemptState.POSTING and lease is not None and lease > utcnow():
+        return Busy(deal_id, attempt.draft_key)
     quickbooks = await client_for_company(services, user.company_id)
     context, books, settings = await asyncio.gather(
         pipedrive.deal_context(deal_id, deal=deal),
@@ -230,6 +235,9 @@ async def open_form(
         deal_id=deal_id,
         locale=locale.formatting,
     )
+    if attempt.may_have_committed:
+        # Reloaded after QuickBooks did not answer: the next try resends what was sent.
+        screen = replace(screen, notice=ScreenNotice.MAY_HAVE_COMMITTED)
     earlier = await _earlier_unresolved(services, user, deal_id, attempt.draft_key)
     return replace(screen, earlier_draft=earlier) if earlier else screen
 

@@ -203,6 +203,8 @@ async def content(request: Request) -> Response:
         return render(request, TEMPLATE, NotConnectedContext(opened.status), block="not_connected")
     if isinstance(opened, CreatedInvoice):
         return render(request, TEMPLATE, CreatedContext(deal_id, opened), block="created")
+    if isinstance(opened, Busy):
+        return render(request, TEMPLATE, WaitingContext(deal_id, opened.draft_key), block="waiting")
     response = render(request, TEMPLATE, form_context(deal_id, opened), block="form", vary=True)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -207,3 +207,21 @@ async def _one_invoice_everywhere_but_the_new_draft(modal: Modal, services: Serv
         links = await session.scalar(select(func.count()).select_from(DealInvoiceLink))
     assert states == ["open", "posted"] and links == 1
     return next(iter(company.table("Invoice")))
+
+
+async def test_a_reload_after_no_answer_says_the_next_try_resends_the_same_invoice(
+    modal: Modal, services: Services
+) -> None:
+    form = await _ready(modal, runtime="frame-t")
+    faults = modal.qbo.config.faults
+    faults.append(InjectedFault("timeout", method="POST", path_contains="invoice", times=3))
+    assert _shown(await form.submit()) == "form"
+    reloaded = await open_form(modal, 101, runtime="frame-t")
+    notice = reloaded.page.select_one("#form-notice")
+    assert notice is not None and "never created twice" in notice.get_text()
+    button = reloaded.page.select_one(".invoice-form__submit")
+    assert button is not None and button.get_text(strip=True) == "Try again"
+    # QuickBooks never got it this time: the retry creates it, under the kept requestid.
+    assert _shown(await reloaded.submit()) == "created"
+    assert len({p.query["requestid"] for p in _invoice_posts(modal)}) == 1
+    await _one_invoice_everywhere(modal, services)
