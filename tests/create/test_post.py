@@ -323,3 +323,26 @@ async def test_send_now_emails_the_invoice_once_and_the_pdf_downloads(
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-disposition"] == 'attachment; filename="invoice-1001.pdf"'
+
+
+async def test_with_automated_sales_tax_lines_say_taxable_and_quickbooks_computes_the_tax(
+    modal: Modal,
+) -> None:
+    company = modal.qbo.company(US_REALM_ID)
+    assert company is not None
+    company.set_pref("TaxPrefs", "PartnerTaxEnabled", True)
+    form = await open_form(modal, 101)
+    assert form.page.select_one("#details-sales_tax_code_id") is None  # no rate to choose
+    note = form.page.select_one("#summary .summary__note")
+    assert note is not None and "QuickBooks calculates the sales tax" in note.get_text()
+    total = form.page.select_one("#summary [data-total]")
+    assert total is not None and total.get_text() == "$12,800.00 + tax"
+    assert (await form.link_customer("customer:2")).status_code == 200
+    await form.link_all_lines()
+    response = await form.submit()
+    assert response.status_code == 200, response.text
+    [invoice] = posts(modal, "invoice")
+    sent = body(invoice)
+    assert "TxnTaxDetail" not in sent and "GlobalTaxCalculation" not in sent
+    codes = [line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in sent["Line"]]
+    assert codes == ["TAX", "TAX", "NON"]
