@@ -32,7 +32,12 @@ from extension.invoicing.problems import Problem
 from extension.quickbooks.models import PhysicalAddress
 from extension.services import get_services
 from extension.web.create_contexts import CandidatesContext, ContactPopoverContext
-from extension.web.create_invoice import TEMPLATE, form_context, screen_from_form
+from extension.web.create_invoice import (
+    TEMPLATE,
+    form_context,
+    request_values,
+    screen_from_form,
+)
 from extension.web.iframe import require_user
 from extension.web.invoice_words import worded_problems
 from extension.web.rendering import render
@@ -40,14 +45,6 @@ from extension.web.rendering import render
 __all__ = ["routes", "POPOVER_TEMPLATE"]
 
 POPOVER_TEMPLATE = "_contact_link.html"
-_MAX_FIELDS = 30_000
-
-
-async def _values(request: Request) -> dict[str, str]:
-    if request.method == "GET":
-        return dict(request.query_params)
-    form = await request.form(max_fields=_MAX_FIELDS)
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def _books(request: Request, values: dict[str, str]) -> BooksSnapshot | None:
@@ -91,7 +88,7 @@ async def popover(request: Request) -> Response:
     services = get_services(request)
     await require(services, user, Action.LINK)
     deal_id: int = request.path_params["deal_id"]
-    values = await _values(request)
+    values = await request_values(request)
     books = _books(request, values)
     name = values.get("customer-name", "").strip()
     candidates = await find_customers(
@@ -116,7 +113,7 @@ async def search(request: Request) -> Response:
     user = await require_user(request)
     services = get_services(request)
     await require(services, user, Action.LINK)
-    values = await _values(request)
+    values = await request_values(request)
     books = _books(request, values)
     query = values.get("q", "")[:100]
     candidates = await find_customers(
@@ -152,7 +149,7 @@ async def confirm(request: Request) -> Response:
     services = get_services(request)
     await require(services, user, Action.LINK)
     deal_id: int = request.path_params["deal_id"]
-    values = await _values(request)
+    values = await request_values(request)
     choice = values.get("choice", "")
     result: LinkedCustomer | tuple[Problem, ...]
     if choice == "new":

@@ -62,7 +62,7 @@ from extension.web.invoice_words import (
 from extension.web.messages import UserMessage, message_for
 from extension.web.rendering import render
 
-__all__ = ["routes", "form_context", "screen_from_form", "TEMPLATE"]
+__all__ = ["routes", "form_context", "screen_from_form", "request_values", "TEMPLATE"]
 
 TEMPLATE = "modal_create.html"
 _MAX_FORM_FIELDS = 30_000  # 1000 lines of ~20 fields, with room
@@ -122,7 +122,10 @@ def form_context(
     )
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def request_values(request: Request) -> dict[str, str]:
+    """The form a fragment call sent (its query for a GET), as text fields only."""
+    if request.method == "GET":
+        return dict(request.query_params)
     form = await request.form(max_fields=_MAX_FORM_FIELDS)
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
@@ -215,7 +218,7 @@ async def summary(request: Request) -> Response:
     await require_user(request)
     services = get_services(request)
     deal_id: int = request.path_params["deal_id"]
-    screen = screen_from_form(services, deal_id, await _form(request))
+    screen = screen_from_form(services, deal_id, await request_values(request))
     if screen is None:
         return _stale_form(request)
     context = form_context(deal_id, screen, oob=True)
@@ -227,7 +230,7 @@ async def lines(request: Request) -> Response:
     await require_user(request)
     services = get_services(request)
     deal_id: int = request.path_params["deal_id"]
-    form = await _form(request)
+    form = await request_values(request)
     books = _books(services, form)
     if books is None:
         return _stale_form(request)
@@ -253,7 +256,7 @@ async def due_date(request: Request) -> Response:
     await require_user(request)
     services = get_services(request)
     deal_id: int = request.path_params["deal_id"]
-    form = await _form(request)
+    form = await request_values(request)
     screen = screen_from_form(services, deal_id, form)
     if screen is None:
         return _stale_form(request)
@@ -291,7 +294,7 @@ async def post(request: Request) -> Response:
     services = get_services(request)
     await require(services, user, Action.CREATE)
     deal_id: int = request.path_params["deal_id"]
-    form = await _form(request)
+    form = await request_values(request)
     try:
         outcome = await submit(
             services, user, deal_id, form, locale=current_locale(), noter=line_note

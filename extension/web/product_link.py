@@ -10,6 +10,7 @@ with that product opens linked.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +22,7 @@ from extension.i18n import current_locale, gettext
 from extension.ids import parse_id
 from extension.invoicing.draft_form import read_decimal
 from extension.invoicing.items import (
+    ItemChoices,
     LinkedItem,
     NewItem,
     create_and_link_item,
@@ -32,7 +34,12 @@ from extension.invoicing.line_editing import line_groups, with_lines
 from extension.invoicing.problems import Problem
 from extension.services import get_services
 from extension.web.create_contexts import ItemCandidatesContext, ProductPopoverContext
-from extension.web.create_invoice import TEMPLATE, form_context, screen_from_form
+from extension.web.create_invoice import (
+    TEMPLATE,
+    form_context,
+    request_values,
+    screen_from_form,
+)
 from extension.web.iframe import require_user
 from extension.web.invoice_words import worded_problems
 from extension.web.rendering import render
@@ -40,14 +47,19 @@ from extension.web.rendering import render
 __all__ = ["routes", "POPOVER_TEMPLATE"]
 
 POPOVER_TEMPLATE = "_product_link.html"
-_MAX_FIELDS = 30_000
 
 
-async def _values(request: Request) -> dict[str, str]:
-    if request.method == "GET":
-        return dict(request.query_params)
-    form = await request.form(max_fields=_MAX_FIELDS)
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+def _popover_context(
+    values: dict[str, str], deal_id: int, choices: ItemChoices, **fields: Any
+) -> ProductPopoverContext:
+    return ProductPopoverContext(
+        deal_id=deal_id,
+        draft_key=values.get("draft_key", ""),
+        books_token=values.get("books", ""),
+        candidates=choices.candidates,
+        accounts=choices.accounts,
+        **fields,
+    )
 
 
 def _line(values: dict[str, str], key: str) -> dict[str, str]:
@@ -60,7 +72,7 @@ async def popover(request: Request) -> Response:
     services = get_services(request)
     await require(services, user, Action.LINK)
     deal_id: int = request.path_params["deal_id"]
-    values = await _values(request)
+    values = await request_values(request)
     key = values.get("line_key", "")
     line = _line(values, key)
     name = line.get("name", "").strip()
@@ -68,17 +80,15 @@ async def popover(request: Request) -> Response:
     if not choices.candidates and name:
         choices = await item_choices(services, user.company_id, "")
     exact = next((c for c in choices.candidates if c.name.casefold() == name.casefold()), None)
-    context = ProductPopoverContext(
-        deal_id=deal_id,
-        draft_key=values.get("draft_key", ""),
-        books_token=values.get("books", ""),
+    context = _popover_context(
+        values,
+        deal_id,
+        choices,
         line_key=key,
         line_name=name,
         product_id=line.get("product_id", ""),
         product_code=line.get("product_code", ""),
         query=name,
-        candidates=choices.candidates,
-        accounts=choices.accounts,
         new_name=name[:100],
         new_sku=line.get("product_code", ""),
         new_description=line.get("description", ""),
@@ -111,7 +121,7 @@ async def confirm(request: Request) -> Response:
     services = get_services(request)
     await require(services, user, Action.LINK)
     deal_id: int = request.path_params["deal_id"]
-    values = await _values(request)
+    values = await request_values(request)
     key = values.get("line_key", "")
     product_id = parse_id(values.get("product_id", ""))
     choice = values.get("choice", "")
@@ -151,17 +161,15 @@ async def _again(
     suggestion = next(
         (str(p.params["suggestion"]) for p in problems if "suggestion" in p.params), ""
     )
-    context = ProductPopoverContext(
-        deal_id=deal_id,
-        draft_key=values.get("draft_key", ""),
-        books_token=values.get("books", ""),
+    context = _popover_context(
+        values,
+        deal_id,
+        choices,
         line_key=values.get("line_key", ""),
         line_name=values.get("line_name", ""),
         product_id=values.get("product_id", ""),
         product_code=values.get("product_code", ""),
         query=values.get("q", ""),
-        candidates=choices.candidates,
-        accounts=choices.accounts,
         new_name=values.get("new_item-name", ""),
         new_sku=values.get("new_item-sku", ""),
         new_description=values.get("new_item-description", ""),
