@@ -6,14 +6,26 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate lint typecheck pytest clean
+# Translation catalogs (extension/locale/<lang>/LC_MESSAGES/messages.po); compiled here, not in git.
+CATALOGS := $(wildcard extension/locale/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test setup migrate lint typecheck pytest catalogs clean
 
 run: setup migrate
 	$(PY) -m extension serve --host $(HOST) --port $(PORT)
 
 test: setup lint typecheck pytest
 
-setup: $(VENV)/.installed static/node_modules/.installed
+setup: $(VENV)/.installed static/node_modules/.installed $(COMPILED)
+
+# pybabel compile leaves fuzzy entries out, as a translator expects.
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -D messages -i $< -o $@
+
+# Extract messages from the code and templates, then update every catalog (README: languages).
+catalogs: $(VENV)/.installed
+	$(PY) -m extension catalogs update
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +44,7 @@ lint: setup
 	$(VENV)/bin/ruff check extension tests
 	$(VENV)/bin/ruff format --check extension tests
 	$(VENV)/bin/lint-imports
+	$(PY) -m extension catalogs check
 
 typecheck: setup
 	$(VENV)/bin/mypy extension
@@ -40,4 +53,4 @@ pytest: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) static/node_modules data
+	rm -rf $(VENV) static/node_modules data $(COMPILED)

@@ -1,5 +1,6 @@
-"""Command line: ``python -m extension serve [--host H] [--port P] [--workers N]`` and
-``python -m extension migrate``.
+"""Command line: ``python -m extension serve [--host H] [--port P] [--workers N]``,
+``python -m extension migrate`` and ``python -m extension catalogs {update,check,init LANG}``
+(the translation catalogs, see ``extension.catalogs``).
 
 Several workers are uvicorn's own process supervisor: the parent binds the port once and starts
 N worker processes that share it, restarts a worker that dies, and stops them all on SIGINT or
@@ -100,6 +101,12 @@ def _migrate() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["catalogs"]:
+        from extension.catalogs import main as catalogs
+
+        catalogs(args_in[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m extension")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the web server")
@@ -112,7 +119,8 @@ def main(argv: list[str] | None = None) -> None:
         help="worker processes sharing the port (default WEB_CONCURRENCY, else 1)",
     )
     commands.add_parser("migrate", help="apply database migrations")
-    args = parser.parse_args(argv)
+    commands.add_parser("catalogs", help="translation catalogs: update, check, init LANG")
+    args = parser.parse_args(args_in)
     if args.command == "serve":
         _serve(args.host, args.port, args.workers)
     else:

@@ -43,6 +43,7 @@ from extension.web import (
     session,
     settings_page,
 )
+from extension.web.locale import LocaleMiddleware
 
 __all__ = ["create_app"]
 
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             # First: everything inside, the access log included, sees the request's id.
             Middleware(RequestIdMiddleware),
+            Middleware(LocaleMiddleware),
             Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=extra_ancestors),
         ],
         exception_handlers=errors.exception_handlers,

@@ -36,7 +36,10 @@ def create_templates() -> Jinja2Blocks:
         lstrip_blocks=True,
     )
     # Newstyle gettext: ``_("Hello %(name)s", name=...)`` and {% trans %} escape and fill
-    # placeholders the same way; the catalog of the request's language answers.
+    # placeholders the same way; the catalog of the request's language answers. A {% trans %}
+    # block's line breaks and indentation are not part of its message (extraction agrees:
+    # ``trimmed`` in extension/locale/babel.cfg).
+    env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.raw_gettext,
         i18n.raw_ngettext,
@@ -49,6 +52,11 @@ def create_templates() -> Jinja2Blocks:
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = i18n.format_datetime
     env.filters["relative"] = i18n.format_relative
+    env.filters["listed"] = i18n.format_list
+    env.filters["currency_name"] = i18n.format_currency_name
     env.globals["has_route"] = _has_route
+    # <html lang>, and the language menu of the settings page.
+    env.globals["current_locale"] = i18n.current_locale
+    env.globals["language_names"] = i18n.language_names
     templates: Jinja2Blocks = Jinja2Blocks(env=env)
     return templates

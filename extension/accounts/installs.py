@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from extension.accounts.pipedrive_access import pipedrive_oauth
+from extension.accounts.users import details_from
 from extension.pipedrive.client import PipedriveClient
 from extension.pipedrive.errors import ReauthorizationNeeded
 from extension.pipedrive.models import CurrentUser
@@ -120,9 +121,7 @@ async def complete_install(services: Services, *, code: str, redirect_uri: str) 
             company_id=user.company_id,
             user_id=user.id,
             values={
-                "name": user.name,
-                "email": user.email,
-                "is_admin": user.is_admin,
+                **details_from(user).columns(),
                 "details_refreshed_at": utcnow(),
                 "api_domain": tokens.api_domain,
                 "scopes": tokens.scope,

@@ -24,7 +24,6 @@ from extension.store.settings_models import CompanySettings, UserRole
 __all__ = [
     "Role",
     "Action",
-    "ROLE_LABELS",
     "DEFAULT_ROLE",
     "allows",
     "role_of",
@@ -53,11 +52,6 @@ class Action(StrEnum):
 
 
 DEFAULT_ROLE = Role.CREATOR
-ROLE_LABELS = {
-    Role.VIEWER: "Viewer: sees invoices",
-    Role.CREATOR: "Creator: also creates, emails and copies links",
-    Role.MANAGER: "Manager: also voids, deletes and unlinks",
-}
 _RANK = {Role.VIEWER: 0, Role.CREATOR: 1, Role.MANAGER: 2}
 _NEEDS = {
     Action.VIEW: Role.VIEWER,

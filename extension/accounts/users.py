@@ -1,11 +1,12 @@
 """Who is behind a session, checked against the database and refreshed from Pipedrive.
 
 ``refresh_user_details`` is the one place a user's details come from Pipedrive's
-``/v1/users/me`` (name, email, the admin flag; language, locale and time zone belong here
-too). They are re-read when a session is issued and when a permission is checked, at most every
-``DETAILS_MAX_AGE``, so a user demoted in Pipedrive loses admin rights within minutes and
-without reinstalling. When Pipedrive cannot be asked, the stored details stand (the check is
-retried on the next request).
+``/v1/users/me`` (name, email, the admin flag, and what they read in: interface language,
+"Date/number format" locale, time zone). They are re-read when a session is issued and when a
+permission is checked, at most every ``DETAILS_MAX_AGE``, so a user demoted in Pipedrive loses
+admin rights within minutes and without reinstalling, and a user who switches Pipedrive to
+Finnish reads the app in Finnish on their next visit. When Pipedrive cannot be asked, the
+stored details stand (the check is retried on the next request).
 
 ``session_user`` is the cheap check every fragment call makes: one indexed read of the user's
 installation. A session token stops working the moment its installation is gone (uninstall) or
@@ -15,16 +16,19 @@ needs authorizing again, however long the signed token itself would still live.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from extension.accounts.pipedrive_access import client_for_user
+from extension.i18n import LANGUAGES, UserLocale, user_locale
 from extension.pipedrive.errors import PipedriveError, ReauthorizationNeeded
+from extension.pipedrive.models import CurrentUser
 from extension.services import Services
 from extension.store.installations import (
     get_installation,
     list_installations,
+    set_language_override,
     update_user_details,
 )
 from extension.store.models import Installation, utcnow
@@ -35,6 +39,9 @@ __all__ = [
     "session_user",
     "installation_state",
     "refresh_user_details",
+    "PipedriveDetails",
+    "details_from",
+    "choose_language",
     "list_users",
     "DETAILS_MAX_AGE",
 ]
@@ -52,15 +59,28 @@ class SessionUser:
     name: str
     is_admin: bool
     details_refreshed_at: datetime | None
+    # What they read: their language (or their own choice in the app), formats, time zone.
+    locale: UserLocale = UserLocale()
+    # "" when the language follows Pipedrive's; else the language they chose in the app.
+    language_override: str = ""
 
     @classmethod
     def of(cls, row: Installation) -> SessionUser:
+        language, _, country = row.language.partition("_")
         return cls(
             company_id=row.company_id,
             user_id=row.user_id,
             name=row.name,
             is_admin=row.is_admin,
             details_refreshed_at=row.details_refreshed_at,
+            locale=user_locale(
+                language_code=language,
+                country_code=country,
+                formatting=row.locale,
+                timezone=row.timezone_name,
+                override=row.language_override,
+            ),
+            language_override=row.language_override,
         )
 
 
@@ -96,6 +116,43 @@ async def list_users(services: Services, company_id: int) -> list[UserSummary]:
     async with services.sessionmaker() as session:
         rows = await list_installations(session, company_id)
     return [UserSummary(r.user_id, r.name or f"User {r.user_id}", r.is_admin) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PipedriveDetails:
+    """The installation's columns that ``/users/me`` fills (at install and every refresh)."""
+
+    name: str
+    email: str
+    is_admin: bool
+    language: str  # as Pipedrive gives it (``fi_FI``), offered or not: chosen when read
+    locale: str
+    timezone_name: str
+
+    def columns(self) -> dict[str, str | bool]:
+        return asdict(self)
+
+
+def details_from(me: CurrentUser) -> PipedriveDetails:
+    language = "_".join(part for part in (me.language_code, me.country_code) if part)
+    return PipedriveDetails(
+        name=me.name,
+        email=me.email,
+        is_admin=me.is_admin,
+        language=language[:16],
+        locale=me.locale[:32],
+        timezone_name=me.timezone_name[:64],
+    )
+
+
+async def choose_language(
+    services: Services, user: SessionUser, language: str
+) -> SessionUser | None:
+    """The user's own language in the app; "" (or one not offered) follows Pipedrive's again."""
+    chosen = language if language in LANGUAGES else ""
+    async with services.sessionmaker() as session, session.begin():
+        row = await set_language_override(session, user.company_id, user.user_id, chosen)
+    return SessionUser.of(row) if row is not None and not row.needs_reauth else None
 
 
 def _fresh(user: SessionUser, max_age: timedelta) -> bool:
@@ -135,7 +192,5 @@ async def refresh_user_details(
         )
         return None
     async with services.sessionmaker() as session, session.begin():
-        row = await update_user_details(
-            session, company_id, user_id, name=me.name, email=me.email, is_admin=me.is_admin
-        )
+        row = await update_user_details(session, company_id, user_id, details_from(me).columns())
     return SessionUser.of(row) if row is not None and not row.needs_reauth else None

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from extension.accounts.permissions import DEFAULT_ROLE, Role
+from extension.invoicing.draft_form import read_decimal
 from extension.invoicing.reference_lists import PipedriveFieldLists, QuickBooksLists
 from extension.store.installations import record_audit
 from extension.store.settings_models import CompanySettings, UserRole
@@ -28,6 +30,8 @@ __all__ = [
     "save_settings",
     "due_date_example",
     "DueDateExample",
+    "read_due_days",
+    "with_whole_days",
     "MAX_DUE_DAYS",
 ]
 
@@ -126,11 +130,34 @@ def parse_settings_form(
     )
 
 
+def read_due_days(raw: str, locale: str = "en_US") -> int | str:
+    """The whole days typed, read as numbers are everywhere in the app (the user's locale,
+    ``14`` or ``14,0`` in Finnish), or the problem code: ``days_not_number``,
+    ``days_ambiguous`` (``1,000`` in Finnish: one day or a thousand?), ``days_too_many``."""
+    number = read_decimal(raw, locale) if raw.strip() else "not_a_number"
+    if number == "ambiguous_number":
+        return "days_ambiguous"
+    if not isinstance(number, Decimal) or number < 0 or number != number.to_integral_value():
+        return "days_not_number"
+    if number > MAX_DUE_DAYS:
+        return "days_too_many"
+    return int(number)
+
+
+def with_whole_days(values: SettingsValues, locale: str = "en_US") -> SettingsValues:
+    """``due_days`` written plainly (``14``) once it reads as days; as typed otherwise."""
+    days = read_due_days(values.due_days, locale)
+    return replace(values, due_days=str(days)) if isinstance(days, int) else values
+
+
 def validate_settings(
-    values: SettingsValues, fields: PipedriveFieldLists, quickbooks: QuickBooksLists
+    values: SettingsValues,
+    fields: PipedriveFieldLists,
+    quickbooks: QuickBooksLists,
+    locale: str = "en_US",
 ) -> dict[str, str]:
-    """Field name → problem code (worded by ``extension.web.messages.VALIDATION``) for every
-    problem; empty when the values can be saved."""
+    """Field name → problem code (worded by ``extension.web.messages.validation_message``) for
+    every problem; empty when the values can be saved. Numbers are read in ``locale``."""
     errors: dict[str, str] = {}
     known_fields = fields.values
     for name in _MAPPINGS:
@@ -140,10 +167,9 @@ def validate_settings(
                 errors[name] = "field_required"
         elif value not in known_fields:
             errors[name] = "field_gone"
-    if not (values.due_days.isascii() and values.due_days.isdigit()):
-        errors["due_days"] = "days_not_number"
-    elif int(values.due_days) > MAX_DUE_DAYS:
-        errors["due_days"] = "days_too_many"
+    days = read_due_days(values.due_days, locale)
+    if isinstance(days, str):
+        errors["due_days"] = days
     if quickbooks.known:
         checks = (
             ("default_tax_code_id", quickbooks.tax_codes, "tax_code_gone"),
@@ -206,9 +232,14 @@ class DueDateExample:
     created: date
     due: date
 
+    @property
+    def days(self) -> int:
+        return (self.due - self.created).days
 
-def due_date_example(due_days: str, today: date) -> DueDateExample | None:
-    """The due date of an invoice created today with the days typed, or None if not a number."""
-    if not (due_days.isascii() and due_days.isdigit()) or int(due_days) > MAX_DUE_DAYS:
+
+def due_date_example(due_days: str, today: date, locale: str = "en_US") -> DueDateExample | None:
+    """The due date of an invoice created today with the days typed, or None if not days."""
+    days = read_due_days(due_days, locale)
+    if isinstance(days, str):
         return None
-    return DueDateExample(created=today, due=today + timedelta(days=int(due_days)))
+    return DueDateExample(created=today, due=today + timedelta(days=days))

@@ -2,7 +2,9 @@
 
 The page renders from the cache at once and never waits on an upstream; "Refresh lists" asks
 the upstreams again and replaces the cache. Pipedrive's built-in fields are always offered,
-so mapping works even before the field definitions were fetched.
+so mapping works even before the field definitions were fetched; they and the entities are
+named in the viewer's language (as Pipedrive names them: "Organisaatio – Nimi"), while custom
+fields keep the names the company gave them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from extension.i18n import gettext, pgettext
 from extension.store.reference_cache import get_reference_list, save_reference_list
 
 __all__ = [
@@ -28,7 +31,7 @@ __all__ = [
 
 _PIPEDRIVE = "pipedrive_fields"
 _QUICKBOOKS = "quickbooks_lists"
-ENTITY_LABELS = {"organization": "Organization", "person": "Person", "deal": "Deal"}
+ENTITIES = ("organization", "person", "deal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,27 @@ BUILT_IN_FIELDS: dict[str, tuple[Choice, ...]] = {
 }
 
 
+def _entity_label(entity: str) -> str:
+    labels = {
+        "organization": gettext("Organization"),
+        "person": gettext("Person"),
+        "deal": gettext("Deal"),
+    }
+    return labels[entity]
+
+
+def _built_in_label(choice: Choice) -> str:
+    labels = {
+        "organization:name": pgettext("organization field", "Name"),
+        "organization:address": pgettext("organization field", "Address"),
+        "person:name": pgettext("person field", "Name"),
+        "person:email": pgettext("person field", "Email"),
+        "person:phone": pgettext("person field", "Phone"),
+        "deal:title": pgettext("deal field", "Title"),
+    }
+    return labels.get(choice.value, choice.label)
+
+
 @dataclass(frozen=True, slots=True)
 class PipedriveFieldLists:
     """Mapping choices grouped by entity, custom fields included."""
@@ -62,8 +86,12 @@ class PipedriveFieldLists:
     @property
     def groups(self) -> list[tuple[str, tuple[Choice, ...]]]:
         return [
-            (label, BUILT_IN_FIELDS[entity] + self.custom.get(entity, ()))
-            for entity, label in ENTITY_LABELS.items()
+            (
+                _entity_label(entity),
+                tuple(Choice(c.value, _built_in_label(c)) for c in BUILT_IN_FIELDS[entity])
+                + self.custom.get(entity, ()),
+            )
+            for entity in ENTITIES
         ]
 
     @property
@@ -110,14 +138,14 @@ async def load_pipedrive_fields(session: AsyncSession, company_id: int) -> Piped
     row = await get_reference_list(session, company_id, _PIPEDRIVE)
     if row is None:
         return PipedriveFieldLists()
-    custom = {entity: _choices(row.payload.get(entity)) for entity in ENTITY_LABELS}
+    custom = {entity: _choices(row.payload.get(entity)) for entity in ENTITIES}
     return PipedriveFieldLists(custom=custom, fetched_at=row.fetched_at)
 
 
 async def store_pipedrive_fields(
     session: AsyncSession, company_id: int, custom: dict[str, tuple[Choice, ...]]
 ) -> PipedriveFieldLists:
-    payload = {entity: _dump(custom.get(entity, ())) for entity in ENTITY_LABELS}
+    payload = {entity: _dump(custom.get(entity, ())) for entity in ENTITIES}
     fetched_at = await save_reference_list(session, company_id, _PIPEDRIVE, payload)
     return PipedriveFieldLists(custom=custom, fetched_at=fetched_at)
 

@@ -18,6 +18,7 @@ from extension.invoicing.company_settings import (
     parse_settings_form,
     save_settings,
     validate_settings,
+    with_whole_days,
 )
 from extension.invoicing.reference_lists import (
     PipedriveFieldLists,
@@ -83,17 +84,24 @@ async def overlay(services: Services, company_id: int, form: Mapping[str, str]) 
 
 
 async def submit(
-    services: Services, company_id: int, user_id: int, form: Mapping[str, str]
+    services: Services,
+    company_id: int,
+    user_id: int,
+    form: Mapping[str, str],
+    *,
+    locale: str = "en_US",
 ) -> Submission:
+    """Validate and save; numbers typed are read in ``locale`` (the user's formats)."""
     user_ids = [u.user_id for u in await list_users(services, company_id)]
     async with services.sessionmaker() as session, session.begin():
         current = await load_settings(session, company_id)
         submitted = parse_settings_form(form, current, user_ids)
         fields = await load_pipedrive_fields(session, company_id)
         quickbooks = await load_quickbooks_lists(session, company_id)
-        errors = validate_settings(submitted, fields, quickbooks)
+        errors = validate_settings(submitted, fields, quickbooks, locale)
         if errors:
             return Submission(submitted, errors, {})
+        submitted = with_whole_days(submitted, locale)
         changes = await save_settings(session, company_id, user_id, current, submitted)
     return Submission(submitted, {}, changes)
 

@@ -78,12 +78,21 @@ class CurrentUser:
     company_name: str
     company_domain: str
     is_admin: bool
+    # "Date/number format" in the user's Pipedrive settings (e.g. ``fi_FI``), not the language.
     locale: str
     default_currency: str
+    # The interface language the user chose in Pipedrive (``language.language_code``, e.g.
+    # ``fi``, and ``language.country_code``, e.g. ``FI``) and their time zone (``Europe/Helsinki``).
+    language_code: str = ""
+    country_code: str = ""
+    timezone_name: str = ""
 
     @classmethod
     def from_api(cls, raw: dict[str, Any]) -> CurrentUser:
         access = raw.get("access") or []
+        language = raw.get("language")
+        if not isinstance(language, dict):
+            language = {}
         # is_admin is documented as 1/0 in older answers; access[].admin on app "global" is
         # the current shape. Either one makes the user an admin.
         global_admin = any(
@@ -100,6 +109,9 @@ class CurrentUser:
             is_admin=bool(raw.get("is_admin")) or global_admin,
             locale=_str(raw.get("locale")),
             default_currency=_str(raw.get("default_currency")),
+            language_code=_str(language.get("language_code")),
+            country_code=_str(language.get("country_code")),
+            timezone_name=_str(raw.get("timezone_name")),
         )
 
 

@@ -192,7 +192,14 @@ def discovery(sandbox: Sandbox) -> dict[str, Any]:
             "company_id": COMPANY_ID,
             "company_name": COMPANY_NAME,
             "users": [
-                {"key": u.key, "id": u.id, "name": u.name, "is_admin": u.is_admin} for u in USERS
+                {
+                    "key": u.key,
+                    "id": u.id,
+                    "name": u.name,
+                    "is_admin": u.is_admin,
+                    "language": u.language_code,
+                }
+                for u in USERS
             ],
             "deals": [
                 {

@@ -33,6 +33,18 @@ class SandboxUser:
     name: str
     email: str
     is_admin: bool
+    # What Pipedrive's /users/me says they read: interface language, "Date/number format"
+    # locale and time zone (the app speaks to each user in their own).
+    language_code: str = "en"
+    country_code: str = "US"
+    locale: str = "en_US"
+    timezone_name: str = "Europe/Tallinn"
+
+    @property
+    def language_name(self) -> str:
+        return {"en": "English", "fi": "suomi", "ru": "русский"}.get(
+            self.language_code, self.language_code
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +61,29 @@ class SandboxDeal:
 USERS = (
     SandboxUser("admin", 9001, "Ada Admin", "ada.admin@northwind.example", is_admin=True),
     SandboxUser("rep", 9002, "Rex Rep", "rex.rep@northwind.example", is_admin=False),
+    # Pipedrive set to Finnish and to Russian: the app's screens follow each of them.
+    SandboxUser(
+        "fi",
+        9003,
+        "Aino Virtanen",
+        "aino.virtanen@northwind.example",
+        is_admin=True,
+        language_code="fi",
+        country_code="FI",
+        locale="fi_FI",
+        timezone_name="Europe/Helsinki",
+    ),
+    SandboxUser(
+        "ru",
+        9004,
+        "Ирина Смирнова",
+        "irina.smirnova@northwind.example",
+        is_admin=True,
+        language_code="ru",
+        country_code="RU",
+        locale="ru_RU",
+        timezone_name="Europe/Moscow",
+    ),
 )
 
 # Values are what the deal's products add up to (Pipedrive keeps them so; a recurring

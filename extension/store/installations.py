@@ -7,6 +7,7 @@ PostgreSQL both have) instead of read-then-insert.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -30,6 +31,7 @@ __all__ = [
     "delete_company",
     "record_audit",
     "update_user_details",
+    "set_language_override",
     "recent_audit_events",
 ]
 
@@ -172,20 +174,31 @@ async def record_audit(
 
 
 async def update_user_details(
-    session: AsyncSession,
-    company_id: int,
-    user_id: int,
-    *,
-    name: str,
-    email: str,
-    is_admin: bool,
+    session: AsyncSession, company_id: int, user_id: int, details: Mapping[str, str | bool]
 ) -> Installation | None:
-    """Store what Pipedrive's /users/me said now; returns the updated row."""
+    """Store what Pipedrive's /users/me said now (name, email, is_admin, language, locale,
+    timezone_name); returns the updated row."""
     await session.execute(
         update(Installation)
         .where(Installation.company_id == company_id, Installation.user_id == user_id)
-        .values(name=name, email=email, is_admin=is_admin, details_refreshed_at=utcnow())
+        .values(**details, details_refreshed_at=utcnow())
     )
+    return await _reread(session, company_id, user_id)
+
+
+async def set_language_override(
+    session: AsyncSession, company_id: int, user_id: int, language: str
+) -> Installation | None:
+    """The user's own language choice in the app ("" follows Pipedrive's)."""
+    await session.execute(
+        update(Installation)
+        .where(Installation.company_id == company_id, Installation.user_id == user_id)
+        .values(language_override=language)
+    )
+    return await _reread(session, company_id, user_id)
+
+
+async def _reread(session: AsyncSession, company_id: int, user_id: int) -> Installation | None:
     return await session.scalar(
         select(Installation)
         .where(Installation.company_id == company_id, Installation.user_id == user_id)

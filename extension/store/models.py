@@ -101,7 +101,14 @@ class Installation(Base):
     refresh_token_enc: Mapped[str | None] = mapped_column(Text, default=None)
     token_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     needs_reauth: Mapped[bool] = mapped_column(Boolean, default=False)
-    # When name, email and admin flag were last read from Pipedrive's /users/me.
+    # What the user reads, from Pipedrive's /users/me: interface language (``language_code``
+    # and ``country_code``), the "Date/number format" locale (``fi_FI``) and the time zone.
+    # Empty until first read; ``language_override`` is the user's own choice in the app.
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    locale: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    timezone_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    language_override: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # When name, email, admin flag and the above were last read from Pipedrive's /users/me.
     details_refreshed_at: Mapped[datetime | None] = mapped_column(default=None)
     installed_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -38,8 +38,8 @@ from extension.web.create_invoice import (
     request_values,
     screen_from_form,
 )
+from extension.web.create_words import worded_problems
 from extension.web.iframe import require_user
-from extension.web.invoice_words import worded_problems
 from extension.web.rendering import render
 
 __all__ = ["routes", "POPOVER_TEMPLATE"]

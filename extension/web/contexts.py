@@ -16,7 +16,7 @@ from extension.invoicing.reference_lists import Choice, PipedriveFieldLists, Qui
 from extension.invoicing.status import CompanyStatus
 from extension.pipedrive.models import Deal
 from extension.web.iframe import IframeContext
-from extension.web.messages import VALIDATION, UserMessage
+from extension.web.messages import UserMessage, role_name, validation_messages
 
 __all__ = [
     "ShellContext",
@@ -64,8 +64,9 @@ class ConnectionCardContext:
 class AuditEntry:
     when: datetime
     who: str
-    action: str
+    action: str  # the msgid the template words it with (messages.audit_action)
     changes: list[tuple[str, str, str]]
+    code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +92,15 @@ class SettingsFormContext:
     roles: list[tuple[str, str]]
     role_choices: list[Choice]
     due_example: DueDateExample | None
-    validation: dict[str, str] = field(default_factory=lambda: dict(VALIDATION))
+    # Worded when the context is made: in the language of the request.
+    validation: dict[str, str] = field(default_factory=lambda: validation_messages(MAX_DUE_DAYS))
     max_due_days: int = MAX_DUE_DAYS
+    # The viewer's own choice of language ("" follows Pipedrive's), for the language menu.
+    language_override: str = ""
+
+    @property
+    def default_role_name(self) -> str:
+        return role_name(self.values.default_role)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ class CreatedContext:
     deal_id: int
     created: CreatedInvoice
     sent_now: bool = False
+    confirm_color: str = "primary"  # Pipedrive's confirmation: sending is not destructive
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,14 +51,14 @@ from extension.web.create_contexts import (
     NumberHintContext,
     WaitingContext,
 )
-from extension.web.errors import render_message
-from extension.web.iframe import require_user
-from extension.web.invoice_words import (
+from extension.web.create_words import (
     currency_hint_text,
     line_note,
     recurring_text,
     worded_problems,
 )
+from extension.web.errors import render_message
+from extension.web.iframe import require_user
 from extension.web.messages import UserMessage, message_for
 from extension.web.rendering import render
 

@@ -27,7 +27,14 @@ from extension.pipedrive.errors import PipedriveError
 from extension.quickbooks.errors import QuickBooksError
 from extension.web.contexts import ErrorContext
 from extension.web.iframe import SessionRejected, Unverified
-from extension.web.messages import BodyTooLarge, UserMessage, message_for
+from extension.web.messages import (
+    BodyTooLarge,
+    UserMessage,
+    http_message,
+    message_for,
+    session_ended_message,
+    unverified_message,
+)
 from extension.web.rendering import render
 
 __all__ = [
@@ -71,18 +78,12 @@ async def _known_failure(request: Request, exc: Exception) -> Response:
 
 
 async def _unverified(request: Request, exc: Exception) -> Response:
-    message = UserMessage(
-        "unverified",
-        "This request could not be verified",
-        "Open the app from inside Pipedrive. If it keeps happening, reload the page.",
-        401,
-    )
-    return render(request, "error.html", ErrorContext(message), status_code=401)
+    return render(request, "error.html", ErrorContext(unverified_message()), status_code=401)
 
 
 async def _session_rejected(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SessionRejected)
-    message = UserMessage("session", "Your session has ended", "Reload the page to continue.", 401)
+    message = session_ended_message()
     response = render(
         request, "error.html", ErrorContext(message), block="message", status_code=401
     )
@@ -95,8 +96,7 @@ async def _session_rejected(request: Request, exc: Exception) -> Response:
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    message = UserMessage(f"http-{exc.status_code}", "", str(exc.detail), exc.status_code)
-    return render_message(request, message)
+    return render_message(request, http_message(exc.status_code))
 
 
 def _handlers() -> Mapping[Any, ExceptionHandler]:

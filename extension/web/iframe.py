@@ -1,13 +1,18 @@
 """What every surface Pipedrive frames does first (design.md §2).
 
 ``open_iframe`` verifies the Pipedrive JWT from the query and, when the user's installation is
-there and authorized, refreshes their details from Pipedrive (admin flag; at most every few
-minutes) and issues our own session token for the page's fragment calls.
+there and authorized, refreshes their details from Pipedrive (admin flag, language, locale and
+time zone; at most every few minutes) and issues our own session token for the page's fragment
+calls.
 
 ``require_user`` guards those fragment calls: a valid ``X-App-Session`` header and, looked up
 in the database on every call (one indexed read), an installation that still exists and is
 authorized. A session token therefore stops working the moment its user uninstalls or must
 authorize again.
+
+Both are where the request learns who is asking, so both are where it switches to that user's
+language, formats and time zone (``_speak_as``); before that, and for anyone not installed,
+the browser's ``Accept-Language`` applies (``extension.web.locale``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from extension.accounts.users import (
     refresh_user_details,
     session_user,
 )
+from extension.i18n import set_request_locale
 from extension.ids import parse_id
 from extension.security.iframe_jwt import IframeIdentity, InvalidIframeToken, verify_iframe_token
 from extension.security.session import SESSION_HEADER, AppSession, InvalidSession
@@ -84,6 +90,12 @@ def first_id(selected_ids: str) -> int | None:
     return parse_id(selected_ids.split(",")[0])
 
 
+def _speak_as(user: SessionUser) -> SessionUser:
+    """Everything this request still renders is in ``user``'s language, formats and zone."""
+    set_request_locale(user.locale)
+    return user
+
+
 async def open_iframe(request: Request) -> IframeContext:
     services = get_services(request)
     query = request.query_params
@@ -99,6 +111,7 @@ async def open_iframe(request: Request) -> IframeContext:
         user = await refresh_user_details(services, identity.company_id, identity.user_id)
     token = None
     if user is not None:
+        _speak_as(user)
         token = services.session_signer.issue(
             AppSession(company_id=identity.company_id, user_id=identity.user_id)
         )
@@ -124,4 +137,4 @@ async def require_user(request: Request) -> SessionUser:
     if user is None:
         # Uninstalled, or must authorize again: the signed token alone no longer opens anything.
         raise SessionRejected(expired=False)
-    return user
+    return _speak_as(user)

@@ -7,17 +7,22 @@ exception handler (``extension.web.errors``) renders it, and pages that list pro
 names the kind of failure for the page and the tests, a wait is carried as seconds, and
 QuickBooks' Fault code and element are shown as QuickBooks gave them.
 
-Keeping the wording here (and in templates) is what lets it move into translation catalogs in
-one step.
+Every sentence goes through the gettext catalogs (``extension.i18n``), in the language of the
+person the request is for, and waits are worded by Babel ("in 30 seconds", "30 sekunnin
+päästä", "через 30 секунд").
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
-from extension.accounts.permissions import Action, PermissionDenied
+from babel.dates import format_timedelta
+
+from extension.accounts.permissions import Action, PermissionDenied, Role
+from extension.i18n import N_, current_locale, gettext, ngettext, pgettext
 from extension.pipedrive.errors import (
     OAuthError,
     PipedriveBlocked,
@@ -44,9 +49,15 @@ __all__ = [
     "NextStep",
     "BodyTooLarge",
     "message_for",
-    "AUDIT_ACTIONS",
-    "SETTING_LABELS",
-    "VALIDATION",
+    "unverified_message",
+    "session_ended_message",
+    "http_message",
+    "audit_action",
+    "setting_label",
+    "role_label",
+    "role_name",
+    "validation_messages",
+    "yes_no",
 ]
 
 NextStep = Literal["retry", "reauthorize", "reconnect", "settings", "none"]
@@ -70,62 +81,73 @@ def _seconds(wait: float | None) -> int | None:
     return max(1, math.ceil(wait)) if wait is not None else None
 
 
-def _in(wait: int | None) -> str:
+def _try_again(wait: int | None) -> str:
     if wait is None:
-        return "in a minute"
-    if wait < 90:
-        return f"in {wait} second{'s' if wait != 1 else ''}"
-    return f"in {math.ceil(wait / 60)} minutes"
+        return gettext("Try again in a minute.")
+    # Seconds until a minute and a half, then minutes: "in 55 seconds", "in 2 minutes".
+    when = format_timedelta(
+        timedelta(seconds=wait), threshold=1.5, add_direction=True, locale=current_locale().wording
+    )
+    return gettext("Try again %(when)s.", when=when)
 
 
 def _pipedrive(error: PipedriveError) -> UserMessage:
     if isinstance(error, ReauthorizationNeeded):
         return UserMessage(
             "pipedrive-reauthorize",
-            "Pipedrive needs you to authorize the app again",
-            "Your authorization has expired or was revoked. Authorize the app again; "
-            "it takes a few seconds and nothing you set up is lost.",
+            gettext("Pipedrive needs you to authorize the app again"),
+            gettext(
+                "Your authorization has expired or was revoked. Authorize the app again; "
+                "it takes a few seconds and nothing you set up is lost."
+            ),
             403,
             "reauthorize",
         )
     if isinstance(error, PipedriveScopeMissing):
         return UserMessage(
             "pipedrive-scope",
-            "The app is missing a Pipedrive permission",
-            "Pipedrive refused the request because the app was not granted the access it "
-            "needs for it (Pipedrive says: “Scope and URL mismatch”). A Pipedrive admin can "
-            "grant it by installing the app again from the Marketplace.",
+            gettext("The app is missing a Pipedrive permission"),
+            gettext(
+                "Pipedrive refused the request because the app was not granted the access it "
+                "needs for it (Pipedrive says: “%(said)s”). A Pipedrive admin can grant it by "
+                "installing the app again from the Marketplace.",
+                said="Scope and URL mismatch",
+            ),
             403,
         )
     if isinstance(error, PipedriveBlocked):
         return UserMessage(
             "pipedrive-blocked",
-            "Pipedrive refused the request for now",
-            "This is not about your access to the item. Try again in a few minutes.",
+            gettext("Pipedrive refused the request for now"),
+            gettext("This is not about your access to the item. Try again in a few minutes."),
             503,
             "retry",
         )
     if isinstance(error, PipedriveForbidden):
         return UserMessage(
             "pipedrive-hidden",
-            "Not available to you",
-            "This deal is not available to you in Pipedrive. Ask its owner or a Pipedrive "
-            "admin if you need to see it.",
+            gettext("Not available to you"),
+            gettext(
+                "This deal is not available to you in Pipedrive. Ask its owner or a Pipedrive "
+                "admin if you need to see it."
+            ),
             403,
         )
     if isinstance(error, PipedriveNotFound):
         return UserMessage(
             "pipedrive-not-found",
-            "Not found in Pipedrive",
-            "Pipedrive no longer has this deal; it may have been deleted or merged.",
+            gettext("Not found in Pipedrive"),
+            gettext("Pipedrive no longer has this deal; it may have been deleted or merged."),
             404,
         )
     if isinstance(error, PipedriveRateLimited):
         wait = _seconds(error.retry_after)
         return UserMessage(
             "pipedrive-rate-limited",
-            "Pipedrive is busy",
-            f"Your company has reached Pipedrive's request limit for now. Try again {_in(wait)}.",
+            gettext("Pipedrive is busy"),
+            gettext("Your company has reached Pipedrive's request limit for now.")
+            + " "
+            + _try_again(wait),
             429,
             "retry",
             wait,
@@ -133,24 +155,26 @@ def _pipedrive(error: PipedriveError) -> UserMessage:
     if isinstance(error, PipedriveUnavailable) and error.timed_out:
         return UserMessage(
             "pipedrive-timeout",
-            "Pipedrive did not answer in time",
-            "Nothing was changed. Try again in a moment.",
+            gettext("Pipedrive did not answer in time"),
+            gettext("Nothing was changed. Try again in a moment."),
             504,
             "retry",
         )
     if isinstance(error, OAuthError) and error.error == "invalid_client":
         return UserMessage(
             "pipedrive-app-credentials",
-            "Pipedrive refused the app's credentials",
-            "This is a problem on the app's side, not yours; your authorization is kept. "
-            "Try again later.",
+            gettext("Pipedrive refused the app's credentials"),
+            gettext(
+                "This is a problem on the app's side, not yours; your authorization is kept. "
+                "Try again later."
+            ),
             502,
             "retry",
         )
     return UserMessage(
         "pipedrive-unavailable",
-        "Pipedrive could not be reached",
-        "Nothing was changed. Try again in a moment.",
+        gettext("Pipedrive could not be reached"),
+        gettext("Nothing was changed. Try again in a moment."),
         502,
         "retry",
     )
@@ -160,9 +184,11 @@ def _quickbooks(error: QuickBooksError) -> UserMessage:
     if isinstance(error, QuickBooksReconnectRequired):
         return UserMessage(
             "quickbooks-reconnect",
-            "QuickBooks needs to be reconnected",
-            "The connection to QuickBooks has expired or was revoked. A Pipedrive admin can "
-            "reconnect it in the app settings; invoices already in QuickBooks stay there.",
+            gettext("QuickBooks needs to be reconnected"),
+            gettext(
+                "The connection to QuickBooks has expired or was revoked. A Pipedrive admin can "
+                "reconnect it in the app settings; invoices already in QuickBooks stay there."
+            ),
             409,
             "reconnect",
         )
@@ -170,9 +196,10 @@ def _quickbooks(error: QuickBooksError) -> UserMessage:
         wait = _seconds(error.retry_after)
         return UserMessage(
             "quickbooks-rate-limited",
-            "QuickBooks asked us to slow down",
-            "QuickBooks limits how many requests each company may make per minute. "
-            f"Try again {_in(wait)}.",
+            gettext("QuickBooks asked us to slow down"),
+            gettext("QuickBooks limits how many requests each company may make per minute.")
+            + " "
+            + _try_again(wait),
             429,
             "retry",
             wait,
@@ -180,9 +207,12 @@ def _quickbooks(error: QuickBooksError) -> UserMessage:
     if isinstance(error, QuickBooksAuthError):
         return UserMessage(
             "quickbooks-forbidden",
-            "QuickBooks refused access",
-            "QuickBooks refused access to this company; the user who connected it may have "
-            "lost access there. A Pipedrive admin can reconnect QuickBooks in the app settings.",
+            gettext("QuickBooks refused access"),
+            gettext(
+                "QuickBooks refused access to this company; the user who connected it may have "
+                "lost access there. A Pipedrive admin can reconnect QuickBooks in the app "
+                "settings."
+            ),
             403,
             "reconnect",
         )
@@ -190,41 +220,59 @@ def _quickbooks(error: QuickBooksError) -> UserMessage:
         if error.timed_out:
             return UserMessage(
                 "quickbooks-timeout",
-                "QuickBooks did not answer in time",
-                "Try again in a moment; anything that was being created is not created twice.",
+                gettext("QuickBooks did not answer in time"),
+                gettext(
+                    "Try again in a moment; anything that was being created is not created twice."
+                ),
                 504,
                 "retry",
             )
         return UserMessage(
             "quickbooks-unavailable",
-            "QuickBooks could not be reached",
-            "Try again in a moment.",
+            gettext("QuickBooks could not be reached"),
+            gettext("Try again in a moment."),
             502,
             "retry",
         )
     if isinstance(error, QuickBooksNotFound):
         return UserMessage(
             "quickbooks-not-found",
-            "Not found in QuickBooks",
-            "QuickBooks no longer has this record; it may have been deleted there.",
+            gettext("Not found in QuickBooks"),
+            gettext("QuickBooks no longer has this record; it may have been deleted there."),
             404,
         )
     if isinstance(error, QuickBooksRejected):
-        where = f", field {error.element}" if error.element else ""
-        detail = error.detail or error.fault_message
         return UserMessage(
             "quickbooks-rejected",
-            "QuickBooks refused this",
-            f"QuickBooks said: {detail} (error {error.code or 'unknown'}{where}). "
-            "Correct it and try again.",
+            gettext("QuickBooks refused this"),
+            _rejection(error),
             422,
         )
     return UserMessage(
         "quickbooks-unavailable",
-        "QuickBooks could not be reached",
-        "Try again in a moment.",
+        gettext("QuickBooks could not be reached"),
+        gettext("Try again in a moment."),
         502,
         "retry",
+    )
+
+
+def _rejection(error: QuickBooksRejected) -> str:
+    """QuickBooks' own words (its Fault detail, in English) inside a sentence in ours."""
+    detail = error.detail or error.fault_message
+    code = error.code or "?"
+    if error.element:
+        return gettext(
+            "QuickBooks said: %(detail)s (error %(code)s, field %(field)s). "
+            "Correct it and try again.",
+            detail=detail,
+            code=code,
+            field=error.element,
+        )
+    return gettext(
+        "QuickBooks said: %(detail)s (error %(code)s). Correct it and try again.",
+        detail=detail,
+        code=code,
     )
 
 
@@ -237,70 +285,144 @@ def message_for(error: BaseException) -> UserMessage:
         if error.role is None:
             return UserMessage(
                 "not-installed",
-                "Authorize the app first",
-                "You have not authorized the app, or your authorization has ended.",
+                gettext("Authorize the app first"),
+                gettext("You have not authorized the app, or your authorization has ended."),
                 403,
                 "reauthorize",
             )
         if error.action is Action.ADMINISTER:
             return UserMessage(
                 "forbidden",
-                "Only a Pipedrive admin can do this",
-                "Ask an admin of your Pipedrive company.",
+                gettext("Only a Pipedrive admin can do this"),
+                gettext("Ask an admin of your Pipedrive company."),
                 403,
             )
         return UserMessage(
             "forbidden",
-            "Your role does not allow this",
-            "A Pipedrive admin can change who may do what in the app settings.",
+            gettext("Your role does not allow this"),
+            gettext("A Pipedrive admin can change who may do what in the app settings."),
             403,
             "settings",
         )
     if isinstance(error, BodyTooLarge):
-        return UserMessage("too-large", "Too much data", "The request was too large.", 413)
+        return UserMessage(
+            "too-large", gettext("Too much data"), gettext("The request was too large."), 413
+        )
     return UserMessage(
-        "unexpected", "Something went wrong", "Try again; if it keeps happening, reload.", 500
+        "unexpected",
+        gettext("Something went wrong"),
+        gettext("Try again; if it keeps happening, reload."),
+        500,
     )
 
 
-# How the audit trail says each action; unknown actions show their code.
-AUDIT_ACTIONS = {
-    "pipedrive.installed": "installed the app",
-    "pipedrive.reinstalled": "authorized the app again",
-    "pipedrive.uninstalled": "uninstalled the app",
-    "pipedrive.needs_reauth": "must authorize the app again",
-    "pipedrive.sharing_changed": "changed who the app is shared with",
-    "quickbooks.connected": "connected QuickBooks",
-    "quickbooks.reconnected": "reconnected QuickBooks",
-    "quickbooks.disconnected": "disconnected QuickBooks",
-    "quickbooks.needs_reconnect": "QuickBooks asked to be connected again",
-}
+def unverified_message() -> UserMessage:
+    return UserMessage(
+        "unverified",
+        gettext("This request could not be verified"),
+        gettext("Open the app from inside Pipedrive. If it keeps happening, reload the page."),
+        401,
+    )
 
-# How the audit trail names each setting.
-SETTING_LABELS = {
-    "map_recipient": "To (recipient)",
-    "map_address": "Address",
-    "map_email": "Email",
-    "map_tax_id": "Customer tax ID",
-    "due_days": "Due date (days after invoice date)",
-    "default_taxable": "Taxable by default",
-    "default_tax_code_id": "Default tax code",
-    "default_income_account_id": "Default income account",
-    "default_terms_id": "Default terms",
-    "update_customer_default": "Update the QuickBooks customer by default",
-    "default_role": "Role of users without their own",
-    "user_roles": "Users' roles",
-}
 
-# What the settings form says next to a field, by the validation's problem code.
-VALIDATION = {
-    "field_required": "Choose a Pipedrive field.",
-    "field_gone": "This Pipedrive field no longer exists. Choose another one.",
-    "days_not_number": "Enter a whole number of days, 0 or more.",
-    "days_too_many": "At most {max_days} days.",
-    "tax_code_gone": "This tax code is not in QuickBooks any more. Refresh the lists.",
-    "income_account_gone": "This income account is not in QuickBooks any more. Refresh the lists.",
-    "terms_gone": "These terms are not in QuickBooks any more. Refresh the lists.",
-    "tax_code_required": "QuickBooks needs a tax code on every line here.",
-    "role_required": "Choose a role.",
-}
+def session_ended_message() -> UserMessage:
+    return UserMessage(
+        "session", gettext("Your session has ended"), gettext("Reload the page to continue."), 401
+    )
+
+
+def http_message(status: int) -> UserMessage:
+    """Starlette's own refusals (an unknown URL, a wrong method), worded for people."""
+    if status == 404:
+        text = gettext("There is nothing at this address.")
+    elif status == 405:
+        text = gettext("This address does not take that kind of request.")
+    else:
+        text = gettext("The request could not be handled (HTTP %(status)d).", status=status)
+    return UserMessage(f"http-{status}", "", text, status)
+
+
+def audit_action(action: str) -> str:
+    """The msgid that says an action in the audit trail; the template translates it with
+    ``who`` (the name, emphasized) and ``action`` (the code, for an unknown one)."""
+    worded = {
+        "pipedrive.installed": N_("%(who)s installed the app"),
+        "pipedrive.reinstalled": N_("%(who)s authorized the app again"),
+        "pipedrive.uninstalled": N_("%(who)s uninstalled the app"),
+        "pipedrive.needs_reauth": N_("%(who)s must authorize the app again"),
+        "pipedrive.sharing_changed": N_("%(who)s changed who the app is shared with"),
+        "quickbooks.connected": N_("%(who)s connected QuickBooks"),
+        "quickbooks.reconnected": N_("%(who)s reconnected QuickBooks"),
+        "quickbooks.disconnected": N_("%(who)s disconnected QuickBooks"),
+        "quickbooks.needs_reconnect": N_("%(who)s: QuickBooks asked to be connected again"),
+        "invoice.created": N_("%(who)s created an invoice from a deal"),
+        "invoice.linked": N_("%(who)s linked an invoice to a deal"),
+        "invoice.sent": N_("%(who)s emailed an invoice from QuickBooks"),
+        "contact.linked": N_("%(who)s linked a contact to a QuickBooks customer"),
+        "product.linked": N_("%(who)s linked a product to a QuickBooks item"),
+        "customer.created": N_("%(who)s created a QuickBooks customer"),
+        "item.created": N_("%(who)s created a QuickBooks product or service"),
+    }
+    return worded.get(action, N_("%(who)s: %(action)s"))
+
+
+def setting_label(name: str) -> str:
+    """How the audit trail names each setting (the seeds' words for the mapped fields)."""
+    labels = {
+        "map_recipient": gettext("To (recipient)"),
+        "map_address": gettext("Address"),
+        "map_email": gettext("Email"),
+        "map_tax_id": gettext("Customer tax ID"),
+        "due_days": gettext("Due date (days after invoice date)"),
+        "default_taxable": gettext("Taxable by default"),
+        "default_tax_code_id": gettext("Default tax code"),
+        "default_income_account_id": gettext("Default income account"),
+        "default_terms_id": gettext("Default terms"),
+        "update_customer_default": gettext("Update the QuickBooks customer by default"),
+        "default_role": gettext("Role of users without their own"),
+        "user_roles": gettext("Users' roles"),
+    }
+    return labels.get(name, name)
+
+
+def role_name(role: str) -> str:
+    """A role's short name ("Creator"), as "Default (Creator)" shows it."""
+    names = {
+        Role.VIEWER.value: pgettext("role", "Viewer"),
+        Role.CREATOR.value: pgettext("role", "Creator"),
+        Role.MANAGER.value: pgettext("role", "Manager"),
+    }
+    return names.get(role, role)
+
+
+def role_label(role: Role) -> str:
+    """A role and what it allows, as the role menus show it."""
+    labels = {
+        Role.VIEWER: gettext("Viewer: sees invoices"),
+        Role.CREATOR: gettext("Creator: also creates, emails and copies links"),
+        Role.MANAGER: gettext("Manager: also voids, deletes and unlinks"),
+    }
+    return labels[role]
+
+
+def yes_no(value: object) -> str:
+    """A setting switched on or off, in the audit trail."""
+    return gettext("On") if value else gettext("Off")
+
+
+def validation_messages(max_days: int) -> dict[str, str]:
+    """What the settings form says next to a field, by the validation's problem code."""
+    return {
+        "field_required": gettext("Choose a Pipedrive field."),
+        "field_gone": gettext("This Pipedrive field no longer exists. Choose another one."),
+        "days_not_number": gettext("Enter a whole number of days, 0 or more."),
+        "days_ambiguous": gettext("Type the number of days without a separator, for example 30."),
+        "days_too_many": ngettext("At most %(num)d day.", "At most %(num)d days.", max_days),
+        "tax_code_gone": gettext("This tax code is not in QuickBooks any more. Refresh the lists."),
+        "income_account_gone": gettext(
+            "This income account is not in QuickBooks any more. Refresh the lists."
+        ),
+        "terms_gone": gettext("These terms are not in QuickBooks any more. Refresh the lists."),
+        "tax_code_required": gettext("QuickBooks needs a tax code on every line here."),
+        "role_required": gettext("Choose a role."),
+    }

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from extension.accounts.permissions import ROLE_LABELS, Action, PermissionDenied, Role, require
+from extension.accounts.permissions import Action, PermissionDenied, Role, require
 from extension.accounts.quickbooks_connect import issue_ticket
 from extension.accounts.quickbooks_connection import disconnect
-from extension.accounts.users import SessionUser
+from extension.accounts.users import SessionUser, choose_language
 from extension.htmx import trigger_client_event
+from extension.i18n import current_locale, gettext, set_request_locale, today
 from extension.invoicing.company_settings import SettingsValues, due_date_example
 from extension.invoicing.reference_lists import Choice, PipedriveFieldLists
 from extension.invoicing.settings_screen import (
@@ -41,8 +41,15 @@ from extension.web.contexts import (
     SettingsFormContext,
     ShellContext,
 )
-from extension.web.iframe import open_iframe, require_user
-from extension.web.messages import AUDIT_ACTIONS, SETTING_LABELS, message_for
+from extension.web.iframe import SessionRejected, open_iframe, require_user
+from extension.web.messages import (
+    audit_action,
+    message_for,
+    role_label,
+    role_name,
+    setting_label,
+    yes_no,
+)
 from extension.web.rendering import render
 
 __all__ = ["routes"]
@@ -89,13 +96,14 @@ async def _form(
         quickbooks=shown.quickbooks,
         users=[u for u in shown.users if not u.is_admin],
         admins=[u for u in shown.users if u.is_admin],
-        roles=[(role.value, ROLE_LABELS[role]) for role in Role],
-        role_choices=[Choice(role.value, ROLE_LABELS[role]) for role in Role],
-        due_example=due_date_example(current.due_days, date.today()),
+        roles=[(role.value, role_label(role)) for role in Role],
+        role_choices=[Choice(role.value, role_label(role)) for role in Role],
+        due_example=due_date_example(current.due_days, today(), current_locale().formatting),
         status=shown.status,
         connect_url=connect_url,
         ticket_url=ticket_url,
         waiting_since=str(int(time.time())),
+        language_override=user.language_override,
     )
 
 
@@ -107,11 +115,14 @@ async def _audit(services: Services, company_id: int) -> list[AuditEntry]:
 
 
 def _entry(record: AuditRecord, names: dict[int, str], fields: PipedriveFieldLists) -> AuditEntry:
-    who = names.get(record.user_id or 0) or (f"User {record.user_id}" if record.user_id else "")
+    who = names.get(record.user_id or 0) or (
+        gettext("User %(id)s", id=record.user_id) if record.user_id else ""
+    )
     return AuditEntry(
         when=record.when,
         who=who,
-        action=AUDIT_ACTIONS.get(record.action, record.action),
+        action=audit_action(record.action),
+        code=record.action,
         changes=_describe_changes(record.detail.get("changes", {}), names, fields),
     )
 
@@ -119,11 +130,14 @@ def _entry(record: AuditRecord, names: dict[int, str], fields: PipedriveFieldLis
 def _describe_changes(
     raw: Any, names: dict[int, str], fields: PipedriveFieldLists
 ) -> list[tuple[str, str, str]]:
-    """(what, from, to) in words: fields and roles by name, empty values as a dash."""
+    """(what, from, to) in words: fields and roles by name, switches as On/Off, empty values
+    as a dash, all in the viewer's language."""
     if not isinstance(raw, dict):
         return []
 
     def shown(value: Any, empty: str = "—") -> str:
+        if isinstance(value, bool):
+            return yes_no(value)
         return empty if value in (None, "") else str(value)
 
     described: list[tuple[str, str, str]] = []
@@ -134,19 +148,22 @@ def _describe_changes(
         if name == "user_roles" and isinstance(before, dict) and isinstance(after, dict):
             for user_id in sorted(set(before) | set(after)):
                 if before.get(user_id) != after.get(user_id):
-                    who = names.get(int(user_id)) or f"user {user_id}"
+                    who = names.get(int(user_id)) or gettext("User %(id)s", id=user_id)
+                    default = gettext("Default")
                     described.append(
                         (
-                            f"Role of {who}",
-                            shown(before.get(user_id), "default"),
-                            shown(after.get(user_id), "default"),
+                            gettext("Role of %(user)s", user=who),
+                            role_name(shown(before.get(user_id), default)),
+                            role_name(shown(after.get(user_id), default)),
                         )
                     )
             continue
         if str(name).startswith("map_"):
             before = fields.label_for(before) if before else before
             after = fields.label_for(after) if after else after
-        described.append((SETTING_LABELS.get(str(name), str(name)), shown(before), shown(after)))
+        if name == "default_role":
+            before, after = role_name(str(before)), role_name(str(after))
+        described.append((setting_label(str(name)), shown(before), shown(after)))
     return described
 
 
@@ -174,13 +191,19 @@ async def settings_save(request: Request) -> Response:
     user = await require_user(request)
     services = get_services(request)
     await require(services, user, Action.ADMINISTER)
-    result = await submit(services, user.company_id, user.user_id, await _form_values(request))
+    result = await submit(
+        services,
+        user.company_id,
+        user.user_id,
+        await _form_values(request),
+        locale=current_locale().formatting,
+    )
     if result.errors:
         context = await _form(request, services, user, result.values, result.errors)
         # 200, not 422: the form with its errors is what the page swaps in, and a 4xx would
         # log a failed load in the browser console for a form working as meant.
         return render(request, "settings.html", _as_form(context), block="form")
-    notice = "Settings saved." if result.changes else "No changes to save."
+    notice = gettext("Settings saved.") if result.changes else gettext("No changes to save.")
     context = await _form(request, services, user, notice=notice)
     response = render(request, "settings.html", _as_form(context), block="form")
     trigger_client_event(response, "app:snackbar", {"message": notice})
@@ -202,7 +225,9 @@ async def settings_refresh_lists(request: Request) -> Response:
     problems = await refresh_reference_lists(services, user.company_id, user.user_id)
     submitted = await overlay(services, user.company_id, await _form_values(request))
     worded = [message_for(problem) for problem in problems]
-    notice = " ".join(f"{m.title}. {m.text}" for m in worded) if worded else "Lists refreshed."
+    notice = (
+        " ".join(f"{m.title}. {m.text}" for m in worded) if worded else gettext("Lists refreshed.")
+    )
     context = await _form(request, services, user, submitted, notice=notice)
     return render(request, "settings.html", _as_form(context), block="form")
 
@@ -232,7 +257,9 @@ async def settings_connection(request: Request) -> Response:
     )
     response = render(request, "settings.html", context, block="connection")
     if status.quickbooks == "connected" and waiting_since:
-        trigger_client_event(response, "app:snackbar", {"message": "QuickBooks is connected."})
+        trigger_client_event(
+            response, "app:snackbar", {"message": gettext("QuickBooks is connected.")}
+        )
         # The form fetches tax codes, accounts and terms now that there is a company to ask,
         # and the audit trail shows who connected it.
         trigger_client_event(response, "app:quickbooks-connected", after="settle")
@@ -263,7 +290,9 @@ async def settings_disconnect(request: Request) -> Response:
         waiting_since=str(int(time.time())),
     )
     response = render(request, "settings.html", context, block="connection")
-    trigger_client_event(response, "app:snackbar", {"message": "QuickBooks is disconnected."})
+    trigger_client_event(
+        response, "app:snackbar", {"message": gettext("QuickBooks is disconnected.")}
+    )
     trigger_client_event(response, "app:settings-saved")  # the audit trail shows it
     return response
 
@@ -271,7 +300,8 @@ async def settings_disconnect(request: Request) -> Response:
 async def settings_due_example(request: Request) -> Response:
     """Fragment: the live due-date example for the days being typed."""
     await require_user(request)
-    example = due_date_example(request.query_params.get("due_days", "").strip(), date.today())
+    typed = request.query_params.get("due_days", "").strip()
+    example = due_date_example(typed, today(), current_locale().formatting)
     return render(request, "settings.html", DueExampleContext(example), block="due_example")
 
 
@@ -281,6 +311,24 @@ async def settings_audit(request: Request) -> Response:
     services = get_services(request)
     context = AuditContext(await _audit(services, user.company_id))
     return render(request, "settings.html", context, block="audit")
+
+
+async def settings_language(request: Request) -> Response:
+    """The viewer's own language in the app (any installed user, for themself only); the page
+    answers in it at once."""
+    user = await require_user(request)
+    services = get_services(request)
+    await require(services, user, Action.VIEW)
+    form = await _form_values(request)
+    chosen = await choose_language(services, user, form.get("language", ""))
+    if chosen is None:  # uninstalled in the meantime
+        raise SessionRejected(expired=False)
+    set_request_locale(chosen.locale)
+    context = await _form(request, services, chosen)
+    full = replace(context, audit=await _audit(services, chosen.company_id))
+    response = render(request, "settings.html", full, block="content")
+    trigger_client_event(response, "app:snackbar", {"message": gettext("Language saved.")})
+    return response
 
 
 routes = [
@@ -298,6 +346,7 @@ routes = [
             Route("/disconnect", settings_disconnect, methods=["POST"], name="disconnect"),
             Route("/due-example", settings_due_example, name="due_example"),
             Route("/audit", settings_audit, name="audit"),
+            Route("/language", settings_language, methods=["POST"], name="language"),
         ],
         name="settings",
     )

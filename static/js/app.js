@@ -6,6 +6,8 @@
  * - Fragment calls carry our session token (hx-headers on <body>); when the server says it
  *   expired, a fresh Pipedrive JWT from get_signed_token buys a new one and the request repeats.
  * - Behaviour is declared in markup with data-sdk-* attributes, so no inline script is needed.
+ * - It has no words of its own: what it says comes from the server, in the viewer's language
+ *   (data-text-* on <body>, HX-Trigger snackbars, data-confirm-* on the control).
  */
 (function () {
   "use strict";
@@ -18,6 +20,11 @@
   var sdk = null;
   var ready = Promise.reject(new Error("not framed by Pipedrive"));
   ready.catch(function () {});
+
+  // data-text-session-ended → text("sessionEnded")
+  function text(name) {
+    return body.dataset["text" + name.charAt(0).toUpperCase() + name.slice(1)] || "";
+  }
 
   function setState(name) {
     body.dataset.sdkState = name;
@@ -133,7 +140,7 @@
         });
       })
       .catch(function () {
-        announce("Your session has ended. Reload the page to continue.");
+        announce(text("sessionEnded"));
       });
   });
 
@@ -155,8 +162,8 @@
       .then(function (result) {
         body.dataset.lastModalStatus = (result && result.status) || "";
       })
-      .catch(function (error) {
-        announce("Could not open the window: " + error.message);
+      .catch(function () {
+        announce(text("windowFailed"));
       })
       .finally(function () {
         button.removeAttribute("aria-busy");
@@ -213,7 +220,7 @@
         child.postMessage({ type: "quickbooks:ticket", ticket: reply.ticket }, window.location.origin);
       })
       .catch(function () {
-        announce("QuickBooks could not be opened. Reload the page and try again.");
+        announce(text("connectFailed"));
       });
   });
 
@@ -235,8 +242,8 @@
         return sdk.execute(SDK.Command.SHOW_CONFIRMATION, {
           title: question,
           description: elt.dataset.confirmDescription || undefined,
-          okText: elt.dataset.confirmOk || "OK",
-          cancelText: "Cancel",
+          okText: elt.dataset.confirmOk || text("confirmOk"),
+          cancelText: elt.dataset.confirmCancel || text("confirmCancel"),
           okColor: elt.dataset.confirmColor || "negative",
         });
       })

@@ -6,6 +6,7 @@ flags this workplace requires. Without chromium the tests fail in CI and skip el
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -37,15 +38,23 @@ def browser() -> Iterator[Browser]:
         instance.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@contextlib.contextmanager
+def open_tab(browser: Browser, locale: str | None = None) -> Iterator[Page]:
+    """A fresh browser profile (its languages ``locale``, e.g. ``fi-FI``, sent as
+    Accept-Language); any uncaught script error fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     yield tab
     context.close()
     assert errors == [], f"uncaught script errors: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with open_tab(browser) as tab:
+        yield tab
 
 
 def install_through_pipedrive(page: Page, base_url: str, user: str) -> None:

@@ -43,7 +43,7 @@ def test_admin_installs_maps_a_custom_field_and_rep_reads_it(
     expect(tax_id.locator(f'option[value="organization:{VAT_NUMBER_KEY}"]')).to_have_count(1)
     tax_id.select_option(label="Organization – VAT number")
     settings.get_by_label("Due date: days after the invoice date").fill("7")
-    expect(settings.locator("#due-example")).to_contain_text(" is due on ")
+    expect(settings.locator("#due-example")).to_contain_text(" is due 7 days later, on ")
     settings.get_by_role("button", name="Save").click()
     expect(settings.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
     expect(page.locator(".host__snackbar").filter(has_text="Settings saved.")).to_be_visible()

@@ -114,7 +114,12 @@ async def test_static_assets_come_from_our_origin(client: httpx.AsyncClient) -> 
 async def test_sandbox_discovery_lists_seeded_ids(client: httpx.AsyncClient) -> None:
     doc = (await client.get("/sandbox/.well-known/sandbox.json")).json()
     assert doc["host"]["company_id"] == 7001001
-    assert {u["key"] for u in doc["host"]["users"]} == {"admin", "rep"}
+    assert {u["key"]: u["language"] for u in doc["host"]["users"]} == {
+        "admin": "en",
+        "rep": "en",
+        "fi": "fi",
+        "ru": "ru",
+    }
     assert "pipedrive" in doc and "quickbooks" in doc
     home = await client.get("/")
     assert home.status_code == 303 and home.headers["location"].endswith("/sandbox/")

@@ -49,7 +49,7 @@ async def test_admin_gets_an_editable_form_and_rep_a_read_only_one(
         "html.parser",
     )
     assert admin.select_one("fieldset.settings-form__body").get("disabled") is None
-    assert admin.select_one("button[type=submit]").get_text(strip=True) == "Save"
+    assert admin.select_one("#settings-form button[type=submit]").get_text(strip=True) == "Save"
     # Suggested defaults from the seed: organization name and address, person email.
     assert admin.select_one("#map_recipient option[selected]")["value"] == "organization:name"
     assert admin.select_one("#map_email option[selected]")["value"] == "person:email"
@@ -59,7 +59,7 @@ async def test_admin_gets_an_editable_form_and_rep_a_read_only_one(
         (await client.get("/settings/content", headers=_headers(services, REP))).text, "html.parser"
     )
     assert rep.select_one("fieldset.settings-form__body").has_attr("disabled")
-    assert rep.select_one("button[type=submit]") is None
+    assert rep.select_one("#settings-form button[type=submit]") is None
     assert "Only a Pipedrive admin" in rep.get_text()
 
 
@@ -131,7 +131,7 @@ async def test_save_persists_audits_and_saving_twice_is_harmless(
     entry = audit.select_one("ol.audit li")
     assert entry is not None and "Ada Admin" in entry.get_text()
     assert "Due date (days after invoice date): 30 → 14" in entry.get_text()
-    assert "Role of Rex Rep: default → creator" in entry.get_text()
+    assert "Role of Rex Rep: Default → Creator" in entry.get_text()
 
     # Back to "Default" for the rep: the own role is removed, and the trail says so.
     back = await client.post(
@@ -143,7 +143,7 @@ async def test_save_persists_audits_and_saving_twice_is_harmless(
     audit = BeautifulSoup(
         (await client.get("/settings/audit", headers=_headers(services, REP))).text, "html.parser"
     )
-    assert "Role of Rex Rep: creator → default" in audit.select_one("ol.audit li").get_text()
+    assert "Role of Rex Rep: Creator → Default" in audit.select_one("ol.audit li").get_text()
 
 
 async def test_quickbooks_choices_are_validated_against_the_cached_lists(
@@ -201,6 +201,6 @@ async def test_due_date_example_follows_what_is_typed(
     await _setup(db)
     response = await client.get("/settings/due-example?due_days=7", headers=_headers(services, REP))
     text = BeautifulSoup(response.text, "html.parser").select_one("#due-example").get_text()
-    assert text.startswith("An invoice created on ") and " is due on " in text
+    assert text.startswith("An invoice created on ") and " is due 7 days later, on " in text
     empty = await client.get("/settings/due-example?due_days=x", headers=_headers(services, REP))
     assert BeautifulSoup(empty.text, "html.parser").select_one("#due-example").get_text() == ""

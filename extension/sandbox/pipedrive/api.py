@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -41,6 +43,12 @@ def _ok(payload: Any, additional: dict[str, Any] | None = None) -> JSONResponse:
     if additional is not None:
         body["additional_data"] = additional
     return JSONResponse(body)
+
+
+def _offset(zone: str) -> str:
+    """``timezone_offset`` as Pipedrive writes it (``+03:00``), for the zone now."""
+    raw = datetime.now(UTC).astimezone(ZoneInfo(zone)).strftime("%z")
+    return f"{raw[:3]}:{raw[3:]}"
 
 
 def _encode_cursor(offset: int) -> str:
@@ -121,7 +129,7 @@ def routes(state: PipedriveStandIn) -> list[BaseRoute]:
                 "name": user.name,
                 "email": user.email,
                 "default_currency": "USD",
-                "locale": "en_US",
+                "locale": user.locale,
                 "lang": 1,
                 "phone": None,
                 "activated": True,
@@ -134,8 +142,8 @@ def routes(state: PipedriveStandIn) -> list[BaseRoute]:
                     {"app": "global", "admin": admin, "permission_set_id": "ps-global"},
                 ],
                 "active_flag": True,
-                "timezone_name": "Europe/Tallinn",
-                "timezone_offset": "+03:00",
+                "timezone_name": user.timezone_name,
+                "timezone_offset": _offset(user.timezone_name),
                 "role_id": 1,
                 "icon_url": None,
                 "is_you": True,
@@ -145,7 +153,10 @@ def routes(state: PipedriveStandIn) -> list[BaseRoute]:
                 "company_domain": COMPANY_DOMAIN,
                 "company_country": "EE",
                 "company_industry": "Consulting",
-                "language": {"language_code": "en", "country_code": "US"},
+                "language": {
+                    "language_code": user.language_code,
+                    "country_code": user.country_code,
+                },
             }
         )
 

@@ -14,7 +14,7 @@ import secrets
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from extension.sandbox.pipedrive.ratelimit import RateLimiter
@@ -23,7 +23,15 @@ from extension.sandbox.seed import COMPANY_ID, USERS, SandboxUser
 if TYPE_CHECKING:
     from extension.sandbox import Sandbox
 
-__all__ = ["PipedriveStandIn", "Grant", "OAuthFailure", "stand_in", "CODE_TTL", "ACCESS_TTL"]
+__all__ = [
+    "PipedriveStandIn",
+    "Preferences",
+    "Grant",
+    "OAuthFailure",
+    "stand_in",
+    "CODE_TTL",
+    "ACCESS_TTL",
+]
 
 CODE_TTL = 300.0
 ACCESS_TTL = 3600
@@ -47,6 +55,16 @@ class _Code:
     redirect_uri: str
     issued_at: float
     used: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """A user's language, "Date/number format" and time zone in Pipedrive."""
+
+    language_code: str
+    country_code: str
+    locale: str
+    timezone_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +94,23 @@ class PipedriveStandIn:
     installed: set[int] = field(default_factory=set)
     # An admin made a user admin or took it away in Pipedrive's company settings.
     admin_changes: dict[int, bool] = field(default_factory=dict)
+    # A user changed their own preferences in Pipedrive (what /users/me then reports).
+    preference_changes: dict[int, Preferences] = field(default_factory=dict)
 
     # ---- users -----------------------------------------------------------------------------
 
     def user(self, user_id: int) -> SandboxUser | None:
-        return next((u for u in USERS if u.id == user_id), None)
+        seeded = next((u for u in USERS if u.id == user_id), None)
+        changed = self.preference_changes.get(user_id)
+        if seeded is None or changed is None:
+            return seeded
+        return replace(
+            seeded,
+            language_code=changed.language_code,
+            country_code=changed.country_code,
+            locale=changed.locale,
+            timezone_name=changed.timezone_name,
+        )
 
     def is_admin(self, user_id: int) -> bool:
         user = self.user(user_id)
