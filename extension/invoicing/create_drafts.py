@@ -199,9 +199,13 @@ async def draft_state(
     return Stalled(deal_id, key, kept=attempt.may_have_committed)
 
 
-def _send_request_id(attempt: CreateAttempt) -> str:
-    # One send per created invoice from this screen: a double click emails once.
-    return hashlib.sha256(f"send\x00{attempt.draft_key}".encode()).hexdigest()[:32]
+def _send_request_id(attempt: CreateAttempt, last_sent: MirroredInvoice | None) -> str:
+    """One requestid per send the user means: two clicks before the invoice was sent (or
+    since it was last sent) are one send, so QuickBooks emails once; "Send again" after a
+    send QuickBooks confirmed is a new one."""
+    since = last_sent.delivered_at.isoformat() if last_sent and last_sent.delivered_at else ""
+    text = f"send\x00{attempt.draft_key}\x00{since}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 async def send_created(
@@ -212,7 +216,9 @@ async def send_created(
     if attempt.state != AttemptState.POSTED or not attempt.invoice_id:
         raise DraftNotFound(key)
     quickbooks = await client_for_company(services, user.company_id)
-    invoice = await quickbooks.send_invoice(attempt.invoice_id, requestid=_send_request_id(attempt))
+    mirrored = await _mirrored(services, user.company_id, attempt.realm_id, attempt.invoice_id)
+    requestid = _send_request_id(attempt, mirrored)
+    invoice = await quickbooks.send_invoice(attempt.invoice_id, requestid=requestid)
     now = utcnow()
     version = invoice_version(invoice, realm_id=attempt.realm_id, read_at=now, voided=False)
     async with services.sessionmaker() as session, session.begin():

@@ -316,6 +316,10 @@ async def test_send_now_emails_the_invoice_once_and_the_pdf_downloads(
     async with services.sessionmaker() as session:
         mirrored = await session.scalar(select(MirroredInvoice))
     assert mirrored is not None and mirrored.email_status == "EmailSent"
+    modal.qbo.clock.advance(60)
+    again = await modal.client.post(str(send["hx-post"]), headers=modal.headers)
+    assert again.status_code == 200
+    assert company.emails_sent == 2  # "Send again" after a confirmed send is a new send
 
     download = created.select_one("[data-download]")
     assert download is not None and download["data-download-name"] == "invoice-1001.pdf"
