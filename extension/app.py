@@ -35,6 +35,7 @@ from extension.web import (
     create_invoice,
     errors,
     home,
+    invoice_actions,
     modals,
     panel,
     pipedrive_oauth,
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *contact_link.routes,
         *product_link.routes,
         *modals.routes,
+        *invoice_actions.routes,
         *settings_page.routes,
         *quickbooks.routes,
         *session.routes,
@@ -159,7 +161,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Mount(SANDBOX_PREFIX, app=sandbox.asgi, name="sandbox"))
 
     extra_ancestors = [settings.app_origin] if settings.sandbox else []
-    return Starlette(
+    application = Starlette(
         routes=routes,
         middleware=[
             # First: everything inside, the access log included, sees the request's id.
@@ -170,3 +172,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )
+    # Where a test or a tool that runs the app finds its stand-ins (None outside sandbox mode).
+    application.state.sandbox = sandbox
+    return application

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from starlette.applications import Starlette
 
 from extension.app import create_app
 from extension.settings import Settings
@@ -34,6 +35,8 @@ def _free_port() -> int:
 class LiveServer:
     base_url: str
     settings: Settings
+    # The running app; ``app.state.sandbox`` reaches its stand-ins (their state, their knobs).
+    app: Starlette | None = None
 
 
 @pytest.fixture
@@ -45,7 +48,8 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         {**TEST_ENV, "APP_BASE_URL": base_url, "DATABASE_URL": database_url}
     )
     upgrade(database_url)  # the live server runs on the migrated schema, as `make run` does
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -54,6 +58,6 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield LiveServer(base_url=base_url, settings=settings)
+    yield LiveServer(base_url=base_url, settings=settings, app=app)
     server.should_exit = True
     thread.join(timeout=10)

@@ -12,6 +12,7 @@ reinstalling; a user whose installation is gone may do nothing at all.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -29,6 +30,8 @@ __all__ = [
     "role_of",
     "PermissionDenied",
     "require",
+    "Grants",
+    "grants_for",
     "SessionUser",
 ]
 
@@ -97,11 +100,34 @@ async def role_of(session: AsyncSession, user: SessionUser) -> Role:
 
 async def require(services: Services, user: SessionUser, action: Action) -> Role:
     """The user's role if it allows ``action``; raises PermissionDenied otherwise."""
+    return (await grants_for(services, user, action)).role
+
+
+@dataclass(frozen=True, slots=True)
+class Grants:
+    """What one user may do, for screens that show only the controls a user may use (the
+    server still checks each action with :func:`require`)."""
+
+    role: Role
+    is_admin: bool
+
+    def may(self, action: Action) -> bool:
+        return allows(self.role, action, is_admin=self.is_admin)
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(action.value for action in Action if self.may(action))
+
+
+async def grants_for(services: Services, user: SessionUser, action: Action = Action.VIEW) -> Grants:
+    """Everything the user may do, if it includes ``action``; raises PermissionDenied
+    otherwise. ``require`` is this check when only the role is wanted."""
     current = await refresh_user_details(services, user.company_id, user.user_id)
     if current is None:
         raise PermissionDenied(action, None)
     async with services.sessionmaker() as session:
         role = await role_of(session, current)
-    if not allows(role, action, is_admin=current.is_admin):
+    grants = Grants(role, current.is_admin)
+    if not grants.may(action):
         raise PermissionDenied(action, role)
-    return role
+    return grants

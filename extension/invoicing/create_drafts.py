@@ -227,7 +227,7 @@ async def send_created(
             session,
             user.company_id,
             user.user_id,
-            "invoice.sent",
+            "invoice.emailed",
             {"invoice_id": invoice.id, "deal_id": deal_id, "to": invoice.bill_email},
         )
     return await created_invoice(services, user, attempt)

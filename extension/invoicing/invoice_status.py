@@ -28,7 +28,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from extension.quickbooks.invoice_models import Invoice
 
-__all__ = ["InvoiceState", "InvoiceStatus", "company_zone", "company_today", "invoice_status"]
+__all__ = [
+    "InvoiceState",
+    "InvoiceStatus",
+    "company_zone",
+    "company_today",
+    "invoice_status",
+    "derive_status",
+]
 
 
 class InvoiceState(StrEnum):
@@ -90,28 +97,52 @@ def invoice_status(
     """
     source = invoice if invoice is not None and not invoice.deleted else last_known
     currency = source.currency.value if source and source.currency else home_currency
-    total = source.total if source else Decimal("0")
-    balance = source.balance if source else Decimal("0")
-    due = source.due_date if source else None
-    if invoice is None or invoice.deleted or deleted:
-        return InvoiceStatus(InvoiceState.DELETED, currency, total, balance, due)
-    emailed = invoice.email_status == "EmailSent" or invoice.delivered_at is not None
+    return derive_status(
+        currency=currency,
+        total=source.total if source else Decimal("0"),
+        balance=source.balance if source else Decimal("0"),
+        due_date=source.due_date if source else None,
+        today=today,
+        voided=voided or (invoice is not None and invoice.looks_voided),
+        deleted=invoice is None or invoice.deleted or deleted,
+        emailed=invoice is not None
+        and (invoice.email_status == "EmailSent" or invoice.delivered_at is not None),
+        emailed_at=invoice.delivered_at if invoice is not None else None,
+    )
+
+
+def derive_status(
+    *,
+    currency: str,
+    total: Decimal,
+    balance: Decimal,
+    due_date: date | None,
+    today: date,
+    voided: bool = False,
+    deleted: bool = False,
+    emailed: bool = False,
+    emailed_at: datetime | None = None,
+) -> InvoiceStatus:
+    """The rules above on plain values: what :func:`invoice_status` derives from an invoice
+    read back, and the panel from its mirrored copy (whose ``voided`` is already decided)."""
+    if deleted:
+        return InvoiceStatus(InvoiceState.DELETED, currency, total, balance, due_date)
     base = InvoiceStatus(
         InvoiceState.OPEN,
         currency,
         total,
         balance,
-        due,
+        due_date,
         emailed=emailed,
-        emailed_at=invoice.delivered_at,
+        emailed_at=emailed_at,
     )
-    if voided or invoice.looks_voided:
+    if voided:
         return replace(base, state=InvoiceState.VOIDED)
     if balance <= 0:
         return replace(base, state=InvoiceState.PAID)
     partial = balance < total
-    if due is not None and due < today:
-        overdue = (today - due).days
+    if due_date is not None and due_date < today:
+        overdue = (today - due_date).days
         return replace(
             base, state=InvoiceState.OVERDUE, partially_paid=partial, days_overdue=overdue
         )

@@ -8,9 +8,10 @@ attempts, pass their own) and reused by the transport on retries.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Sequence
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -30,6 +31,7 @@ from extension.quickbooks.invoice_models import (
     InvoiceChanges,
     InvoiceDraft,
     Payment,
+    PaymentLine,
     QueryPage,
 )
 from extension.quickbooks.limits import RealmLimits
@@ -205,14 +207,17 @@ class QuickBooksClient:
     async def get_invoice(self, invoice_id: str, *, include_link: bool = False) -> Invoice:
         return await self.read(Invoice, invoice_id, include="invoiceLink" if include_link else "")
 
-    async def get_invoices(self, invoice_ids: Sequence[str]) -> list[Invoice]:
+    async def get_invoices(
+        self, invoice_ids: Sequence[str], *, include_link: bool = False
+    ) -> list[Invoice]:
         """Many invoices in one query per thousand ids (``Id IN (...)``)."""
         found: list[Invoice] = []
         ids = list(dict.fromkeys(invoice_ids))
+        include = "invoiceLink" if include_link else ""
         for start in range(0, len(ids), MAX_RESULTS_LIMIT):
             chunk = ids[start : start + MAX_RESULTS_LIMIT]
             query = Query("Invoice").where_in("Id", chunk).page(1, MAX_RESULTS_LIMIT)
-            found.extend((await self.query(Invoice, query)).items)
+            found.extend((await self.query(Invoice, query, include=include)).items)
         return found
 
     async def create_invoice(
@@ -274,6 +279,29 @@ class QuickBooksClient:
             return Invoice.from_api(data)
         raise AssertionError("unreachable")
 
+    async def customer_invoices(
+        self, customer_id: str, *, first_day: date, end_day: date, include_link: bool = False
+    ) -> list[Invoice]:
+        """Every invoice of one customer with ``first_day <= TxnDate < end_day``, newest first
+        (each page holds up to a thousand)."""
+        query = (
+            Query("Invoice")
+            .where("CustomerRef", "=", customer_id)
+            .where("TxnDate", ">=", first_day)
+            .where("TxnDate", "<", end_day)
+            .ordered_by("TxnDate", descending=True)
+        )
+        return await self.query_all(Invoice, query, include="invoiceLink" if include_link else "")
+
+    @contextlib.asynccontextmanager
+    async def invoice_pdf_stream(self, invoice_id: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The invoice's PDF as QuickBooks sends it, chunk by chunk; raises the client's
+        errors before the first chunk."""
+        async with self._transport.stream(
+            f"invoice/{_checked_id(invoice_id)}/pdf", accept="application/pdf, application/json"
+        ) as response:
+            yield response.aiter_bytes()
+
     async def invoice_pdf(self, invoice_id: str) -> bytes:
         response = await self._transport.request(
             "GET",
@@ -305,6 +333,23 @@ class QuickBooksClient:
 
     async def get_payment(self, payment_id: str) -> Payment:
         return await self.read(Payment, payment_id)
+
+    async def update_payment_lines(
+        self, payment: Payment, lines: Sequence[PaymentLine], *, sync_token: str
+    ) -> Payment:
+        """Replace what the payment is applied to (a sparse update: its lines are replaced
+        wholesale, nothing else changes). What a removed line paid stays on the payment as
+        unapplied credit for the customer. Raises QuickBooksRejected 5010 on a stale token."""
+        body: Json = {
+            "Id": payment.id,
+            "SyncToken": sync_token,
+            "sparse": True,
+            "TotalAmt": payment.total,
+            "Line": [line.to_api() for line in lines],
+        }
+        if payment.customer is not None:
+            body["CustomerRef"] = {"value": payment.customer.value}
+        return Payment.from_api(await self._write(Payment, body, requestid=None))
 
     # ---- batch and change data capture ---------------------------------------------------
 

@@ -27,6 +27,7 @@ __all__ = [
     "InvoiceLineDraft",
     "InvoiceChanges",
     "Payment",
+    "PaymentLine",
     "QueryPage",
 ]
 
@@ -86,6 +87,9 @@ class Invoice(Entity):
     delivered_at: datetime | None = None
     # A change-data-capture stub of a deleted invoice reads {"status": "Deleted", "Id": ...}.
     status: str = ""
+    # AllowOnlineCreditCardPayment or AllowOnlineACHPayment: customers may pay it online, one
+    # of the conditions for QuickBooks to give the invoice a link (reference §3.4).
+    allow_online_payment: bool = False
 
     @property
     def deleted(self) -> bool:
@@ -136,6 +140,9 @@ class Invoice(Entity):
             if isinstance(delivery, dict)
             else None,
             status=text(data, "status"),
+            allow_online_payment=bool(
+                data.get("AllowOnlineCreditCardPayment") or data.get("AllowOnlineACHPayment")
+            ),
         )
 
 
@@ -261,6 +268,37 @@ class InvoiceChanges:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentLine:
+    """One application of a payment: an amount and the transactions it pays (``TxnId``,
+    ``TxnType``), usually one invoice."""
+
+    amount: Decimal
+    linked: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def invoice_ids(self) -> tuple[str, ...]:
+        return tuple(txn_id for txn_id, kind in self.linked if kind == "Invoice")
+
+    @classmethod
+    def from_api(cls, data: Json) -> PaymentLine:
+        links = data.get("LinkedTxn") or []
+        return cls(
+            amount=money(data.get("Amount")),
+            linked=tuple(
+                (text(link, "TxnId"), text(link, "TxnType"))
+                for link in links
+                if isinstance(link, dict)
+            ),
+        )
+
+    def to_api(self) -> Json:
+        return {
+            "Amount": self.amount,
+            "LinkedTxn": [{"TxnId": txn_id, "TxnType": kind} for txn_id, kind in self.linked],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Payment(Entity):
     ENTITY: ClassVar[str] = "Payment"
     id: str
@@ -270,22 +308,28 @@ class Payment(Entity):
     txn_date: date | None = None
     invoice_ids: tuple[str, ...] = ()
     unapplied: Decimal = Decimal("0")
+    lines: tuple[PaymentLine, ...] = ()
+
+    def applied_to(self, invoice_id: str) -> Decimal:
+        """How much of this payment pays the invoice."""
+        return sum(
+            (line.amount for line in self.lines if invoice_id in line.invoice_ids), Decimal("0")
+        )
 
     @classmethod
     def from_api(cls, data: Json) -> Payment:
-        invoice_ids: list[str] = []
-        for line in data.get("Line") or []:
-            for link in (line.get("LinkedTxn") or []) if isinstance(line, dict) else []:
-                if isinstance(link, dict) and link.get("TxnType") == "Invoice":
-                    invoice_ids.append(text(link, "TxnId"))
+        lines = tuple(
+            PaymentLine.from_api(line) for line in data.get("Line") or [] if isinstance(line, dict)
+        )
         return cls(
             id=text(data, "Id"),
             sync_token=text(data, "SyncToken"),
             customer=Ref.from_api(data.get("CustomerRef")),
             total=money(data.get("TotalAmt")),
             txn_date=parse_date(data.get("TxnDate")),
-            invoice_ids=tuple(invoice_ids),
+            invoice_ids=tuple(i for line in lines for i in line.invoice_ids),
             unapplied=money(data.get("UnappliedAmt")),
+            lines=lines,
         )
 
 

@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import httpx
@@ -97,9 +99,25 @@ class QuickBooksTransport:
         if requestid is not None:
             query["requestid"] = requestid
         payload = encode_json(body) if body is not None else content
-        url = f"{self.base_url}/{path.lstrip('/')}"
         # Only reads and writes QuickBooks can recognise again (requestid) are repeated.
         may_repeat = method == "GET" or requestid is not None
+        return await self._call(
+            method, path, query, payload, content_type, accept, may_repeat=may_repeat
+        )
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        payload: bytes | None,
+        content_type: str,
+        accept: str,
+        *,
+        may_repeat: bool,
+        stream: bool = False,
+    ) -> httpx.Response:
+        url = f"{self.base_url}/{path.lstrip('/')}"
         token = await self._tokens.access_token()
         refreshed = False
 
@@ -107,8 +125,15 @@ class QuickBooksTransport:
             nonlocal token, refreshed
             while True:
                 response = await self._send_once(
-                    method, url, query, payload, content_type, accept, token
+                    method, url, query, payload, content_type, accept, token, stream=stream
                 )
+                if stream:
+                    if response.status_code < 400 and "json" not in response.headers.get(
+                        "content-type", ""
+                    ):
+                        return response  # the document itself, read by the caller
+                    await response.aread()
+                    await response.aclose()
                 error = self._error_of(response, method, path)
                 if error is None:
                     return response
@@ -127,6 +152,25 @@ class QuickBooksTransport:
             label=f"QuickBooks {method} {path}",
         )
 
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, *, accept: str, params: dict[str, str] | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """A GET whose body is passed on as it arrives (a PDF), not held in memory.
+
+        Opening it follows the rules of :meth:`request` (token refresh, limits, retries of the
+        opening); an error answer, or a JSON ``Fault`` QuickBooks sends with HTTP 200 instead
+        of the document, is read and raised as the client's error before anything is yielded.
+        """
+        query = {**(params or {}), "minorversion": MINOR_VERSION}
+        response = await self._call(
+            "GET", path, query, None, "", accept, may_repeat=True, stream=True
+        )
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
     async def _send_once(
         self,
         method: str,
@@ -136,6 +180,8 @@ class QuickBooksTransport:
         content_type: str,
         accept: str,
         token: str,
+        *,
+        stream: bool = False,
     ) -> httpx.Response:
         wait = self._limits.wait_left(self.realm_id)
         if wait > 0:
@@ -148,7 +194,7 @@ class QuickBooksTransport:
         try:
             async with self._limits.in_flight(self.realm_id):
                 self._limits.note_request(self.realm_id)
-                return await self._http.request(
+                request = self._http.build_request(
                     method,
                     url,
                     params=query,
@@ -156,6 +202,9 @@ class QuickBooksTransport:
                     headers=headers,
                     timeout=self._timeout,
                 )
+                # A streamed body is read after the slot is given back: the realm's ten
+                # concurrent requests count requests QuickBooks is still working on.
+                return await self._http.send(request, stream=stream)
         except httpx.TransportError as exc:
             raise QuickBooksUnavailable(
                 f"QuickBooks did not answer ({type(exc).__name__})", timed_out=_is_timeout(exc)

@@ -38,6 +38,7 @@ __all__ = [
     "customer_invoice_page",
     "customer_page_query",
     "customer_range_totals",
+    "mirrored_ids_in_range",
 ]
 
 MAX_PAGE = 200
@@ -191,3 +192,28 @@ async def customer_range_totals(
         RangeTotals(currency, int(count), invoiced, open_balance, overdue_amount)
         for currency, count, invoiced, open_balance, overdue_amount in rows
     ]
+
+
+async def mirrored_ids_in_range(
+    session: AsyncSession,
+    company_id: int,
+    realm_id: str,
+    customer_ids: Iterable[str],
+    start: date,
+    end: date,
+) -> list[str]:
+    """Ids of the customers' mirrored invoices in the range not known to be deleted: what a
+    fresh read of that range from QuickBooks should return again (one index range scan per
+    customer)."""
+    wanted = list(dict.fromkeys(customer_ids))
+    if not wanted:
+        return []
+    m = MirroredInvoice
+    rows = await session.scalars(
+        select(m.invoice_id).where(
+            *_in_range(company_id, realm_id, start, end),
+            m.customer_id.in_(wanted),
+            m.deleted.is_(False),
+        )
+    )
+    return list(rows)

@@ -355,10 +355,23 @@ def audit_action(action: str) -> str:
         "quickbooks.reconnected": N_("%(who)s reconnected QuickBooks"),
         "quickbooks.disconnected": N_("%(who)s disconnected QuickBooks"),
         "quickbooks.needs_reconnect": N_("%(who)s: QuickBooks asked to be connected again"),
-        "invoice.created": N_("%(who)s created an invoice from a deal"),
+        # The deal panel and the all-invoices modal.
+        "invoice.emailed": N_("%(who)s emailed an invoice"),
+        "invoice.link_copied": N_("%(who)s copied an invoice's payment link"),
+        "invoice.link_unavailable": N_("%(who)s asked for a payment link QuickBooks did not give"),
+        "invoice.pdf_downloaded": N_("%(who)s downloaded an invoice's PDF"),
+        "invoice.voided": N_("%(who)s voided an invoice"),
+        "invoice.deleted": N_("%(who)s deleted an invoice"),
+        "invoice.payments_left_unapplied": N_(
+            "%(who)s: a void or delete failed and left payments unapplied in QuickBooks"
+        ),
         "invoice.linked": N_("%(who)s linked an invoice to a deal"),
-        "invoice.sent": N_("%(who)s emailed an invoice from QuickBooks"),
+        "invoice.moved": N_("%(who)s moved an invoice to another deal"),
+        "invoice.unlinked": N_("%(who)s unlinked an invoice from a deal"),
         "contact.linked": N_("%(who)s linked a contact to a QuickBooks customer"),
+        "contact.unlinked": N_("%(who)s unlinked a contact from its QuickBooks customer"),
+        # Creating an invoice from a deal (the create-invoice modal and its popovers).
+        "invoice.created": N_("%(who)s created an invoice from a deal"),
         "product.linked": N_("%(who)s linked a product to a QuickBooks item"),
         "customer.created": N_("%(who)s created a QuickBooks customer"),
         "item.created": N_("%(who)s created a QuickBooks product or service"),

@@ -12,6 +12,7 @@ from extension.invoicing.deals import load_visible_deal
 from extension.invoicing.status import company_status
 from extension.manifest import load_manifest
 from extension.services import Services, get_services
+from extension.web import all_invoices
 from extension.web.contexts import DealContentContext, ShellContext
 from extension.web.iframe import open_iframe, require_user
 from extension.web.rendering import render
@@ -50,27 +51,19 @@ async def create_invoice(request: Request) -> Response:
     return await _shell(request, "modal_create.html")
 
 
-async def all_invoices(request: Request) -> Response:
-    """Shell of the all-invoices modal."""
-    return await _shell(request, "modal_all.html")
-
-
-async def all_invoices_content(request: Request) -> Response:
-    """Fragment: every invoice of the deal's linked customer."""
-    return await _content(request, "modal_all.html", Action.VIEW)
-
-
 routes = [
     Mount(
         "/modals",
         routes=[
             Route("/create-invoice", create_invoice, name="create_invoice"),
-            Route("/all-invoices", all_invoices, name="all_invoices"),
+            # The all-invoices modal (extension.web.all_invoices).
+            Route("/all-invoices", all_invoices.shell, name="all_invoices"),
             Route(
                 "/all-invoices/{deal_id:int}/content",
-                all_invoices_content,
+                all_invoices.content,
                 name="all_invoices_content",
             ),
+            *all_invoices.routes,
         ],
         name="modals",
     )

@@ -32,7 +32,13 @@
 
   function contentHeight() {
     var main = document.querySelector("main") || body;
-    return Math.ceil(main.getBoundingClientRect().height + 24);
+    var box = main.getBoundingClientRect();
+    var bottom = box.bottom;
+    // An open "…" menu may reach below the content: the frame must hold it too.
+    document.querySelectorAll("details[data-menu][open] .menu__items").forEach(function (items) {
+      bottom = Math.max(bottom, items.getBoundingClientRect().bottom);
+    });
+    return Math.ceil(bottom - box.top + 24);
   }
 
   function clamp(value, low, high) {
@@ -262,6 +268,99 @@
     });
     announce(detail.message || "");
   });
+  function snackbar(message, link) {
+    announce(message);
+    return ready.then(function () {
+      var args = { message: message };
+      if (link) args.link = link;
+      return sdk.execute(SDK.Command.SHOW_SNACKBAR, args);
+    });
+  }
+
+  // "Copy link": the server answers with the link; the clipboard takes it here (a click's
+  // activation still holds). Where the browser refuses, the snackbar offers the link itself.
+  function copyText(text) {
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      return navigator.clipboard.writeText(text).catch(function () {
+        return legacyCopy(text);
+      });
+    }
+    return legacyCopy(text);
+  }
+  function legacyCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "sr-only";
+    document.body.appendChild(area);
+    area.select();
+    var copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (e) {
+      copied = false;
+    }
+    area.remove();
+    return copied ? Promise.resolve() : Promise.reject(new Error("copy refused"));
+  }
+  body.addEventListener("app:copy", function (event) {
+    var detail = event.detail || {};
+    copyText(detail.text || "")
+      .then(function () {
+        body.dataset.lastCopied = detail.text || "";
+        snackbar(detail.message || "");
+      })
+      .catch(function () {
+        snackbar(detail.fallback || "", { url: detail.text, label: detail.text });
+      });
+  });
+
+  // A control that cannot be used says why when clicked (its title says it on hover).
+  document.addEventListener("click", function (event) {
+    var control = event.target.closest("[data-explain]");
+    if (!control) return;
+    event.preventDefault();
+    snackbar(control.dataset.explain);
+  });
+
+  // "…" menus: one open at a time, closed by Escape or a click elsewhere; the panel grows
+  // while one is open so its items are not cut off.
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var menu = event.target;
+      if (!menu.matches || !menu.matches("details[data-menu]")) return;
+      if (menu.open) {
+        document.querySelectorAll("details[data-menu][open]").forEach(function (other) {
+          if (other !== menu) other.open = false;
+        });
+      }
+      resize();
+    },
+    true
+  );
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target) || event.target.closest(".menu__item")) menu.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      menu.open = false;
+      var summary = menu.querySelector("summary");
+      if (summary) summary.focus();
+    });
+  });
+
+  // The all-invoices filter: typing a date chooses the custom range.
+  document.addEventListener("change", function (event) {
+    var input = event.target.closest("[data-range-custom]");
+    var form = input && input.form;
+    var kind = form && form.querySelector("[data-range-kind]");
+    if (kind) kind.value = "custom";
+  }, true);
+
   body.addEventListener("app:close-modal", function () {
     ready.then(function () {
       return sdk.execute(SDK.Command.CLOSE_MODAL);

@@ -55,6 +55,7 @@ _CREATORS: dict[str, Callable[[CompanyState, Json], Json]] = {
 _UPDATERS: dict[str, Callable[[CompanyState, Json], Json]] = {
     "Invoice": rules.update_invoice,
     "Customer": customers.update_customer,
+    "Payment": payments.update_payment,
 }
 
 
