@@ -6,6 +6,7 @@
  * - Enter in a single-line field does not post the invoice (only the button does);
  * - after lines are added, moved or removed, focus goes to the line the server names;
  * - "Download PDF" fetches with the page's session header and saves the file;
+ * - the live summary's answer skips the totals of lines removed meanwhile;
  * - small helpers: data-fill (use a suggested name), data-reload.
  */
 (function () {
@@ -54,6 +55,19 @@
     if (!target) target = lines.querySelector("button[value=add]");
     delete lines.dataset.focus;
     if (target) target.focus();
+  });
+
+  // The live summary's answer names each line's total by id; a line removed while that
+  // answer was on its way is left out of it, rather than swapped into nothing.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-live-summary")) return;
+    var holder = document.createElement("template");
+    holder.innerHTML = event.detail.serverResponse;
+    holder.content.querySelectorAll("[hx-swap-oob]").forEach(function (node) {
+      if (!node.id || !document.getElementById(node.id)) node.remove();
+    });
+    event.detail.serverResponse = holder.innerHTML;
   });
 
   // The slot is emptied by a confirmed popover: give focus back to what opened it.

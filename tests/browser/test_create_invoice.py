@@ -122,12 +122,16 @@ def test_a_rep_creates_an_invoice_from_a_deal(
         created.get_by_role("button", name="Download PDF").click()
     assert download.value.suggested_filename.startswith("invoice-")
 
-    # Closing the modal is what makes the panel refresh (close_custom_modal).
+    # Closing the modal is what makes the panel refresh (close_custom_modal): it lists the
+    # new invoice, Open.
+    invoice_id = created.get_attribute("data-invoice-id")
     created.get_by_role("button", name="Close").click()
     expect(page.locator("iframe[data-kind=modal]")).to_have_count(0)
-    expect(page.frame_locator("iframe[data-kind=panel]").locator("body")).to_have_attribute(
-        "data-modal-closed-count", "1"
-    )
+    panel = page.frame_locator("iframe[data-kind=panel]")
+    expect(panel.locator("body")).to_have_attribute("data-modal-closed-count", "1")
+    row = panel.locator(f"[data-invoice-id='{invoice_id}']")
+    expect(row).to_have_attribute("data-status", "open", timeout=10_000)
+    expect(row).to_contain_text(total)
     screenshot(page, f"create-{theme}-7-closed")
     assert console == [], console
 
