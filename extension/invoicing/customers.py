@@ -103,6 +103,32 @@ def deal_contact(deal: Deal) -> tuple[ContactKind, int] | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class DealContact:
+    """Who a deal's invoices are billed to, as the linking popover names it."""
+
+    kind: str  # "organization", "person" or "" (the deal has neither)
+    name: str
+    email: str
+
+
+async def contact_of_deal(services: Services, user: SessionUser, deal_id: int) -> DealContact:
+    """The deal's organization (else person) with its name and an email to match customers
+    by, read with the user's own Pipedrive token."""
+    pipedrive = await client_for_user(services, user.company_id, user.user_id)
+    deal = await pipedrive.deal(deal_id)
+    contact = deal_contact(deal)
+    if contact is None:
+        return DealContact("", "", "")
+    person = await pipedrive.person(deal.person_id) if deal.person_id is not None else None
+    email = (person.primary_email or "") if person else ""
+    kind, contact_id = contact
+    if kind is ContactKind.ORGANIZATION:
+        organization = await pipedrive.organization(contact_id)
+        return DealContact(kind.value, organization.name, email)
+    return DealContact(kind.value, person.name if person else "", email)
+
+
 def _currency_of(customer: Customer, home: str) -> str:
     # Without multicurrency customers carry no CurrencyRef: they bill in the home currency.
     return customer.currency.value if customer.currency else home

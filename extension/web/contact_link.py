@@ -24,6 +24,7 @@ from extension.invoicing.books import BooksSnapshot
 from extension.invoicing.customers import (
     LinkedCustomer,
     NewCustomer,
+    contact_of_deal,
     create_and_link_customer,
     find_customers,
     link_existing_customer,
@@ -78,6 +79,7 @@ def _popover(
         new_currency=values.get("new_customer-currency", currency),
         choice=values.get("choice", ""),
         linked_id=values.get("customer-customer_id", ""),
+        search_only=values.get("mode") == "link",
     )
     return replace(context, **overrides)  # type: ignore[arg-type]
 
@@ -105,6 +107,35 @@ async def popover(request: Request) -> Response:
     suggested = next((c for c in candidates if c.suggested), None)
     choice = f"customer:{suggested.id}" if suggested else ("new" if not candidates else "")
     context = _popover(values, deal_id, books, list(candidates), choice=choice)
+    return render(request, POPOVER_TEMPLATE, context, block="popover")
+
+
+async def for_deal(request: Request) -> Response:
+    """Fragment: the popover for a deal whose contact is not linked yet, outside the create
+    modal (the all-invoices modal): customers matching the contact, search and link only."""
+    user = await require_user(request)
+    services = get_services(request)
+    await require(services, user, Action.LINK)
+    deal_id: int = request.path_params["deal_id"]
+    contact = await contact_of_deal(services, user, deal_id)
+    candidates = await find_customers(
+        services,
+        user.company_id,
+        contact.name,
+        contact_name=contact.name,
+        contact_email=contact.email,
+    )
+    if not candidates and contact.name:
+        candidates = await find_customers(services, user.company_id, "")
+    suggested = next((c for c in candidates if c.suggested), None)
+    values = {
+        "customer-contact_kind": contact.kind,
+        "customer-contact_name": contact.name,
+        "q": contact.name,
+        "mode": "link",
+    }
+    choice = f"customer:{suggested.id}" if suggested else ""
+    context = _popover(values, deal_id, None, list(candidates), choice=choice)
     return render(request, POPOVER_TEMPLATE, context, block="popover")
 
 
@@ -152,7 +183,7 @@ async def confirm(request: Request) -> Response:
     values = await request_values(request)
     choice = values.get("choice", "")
     result: LinkedCustomer | tuple[Problem, ...]
-    if choice == "new":
+    if choice == "new" and values.get("mode") != "link":
         result = await create_and_link_customer(
             services, user, deal_id, values.get("draft_key", ""), _new_customer(values)
         )
@@ -227,6 +258,7 @@ routes = [
         "/contact-link",
         routes=[
             Route("/{deal_id:int}/popover", popover, methods=["GET", "POST"], name="popover"),
+            Route("/{deal_id:int}/for-deal", for_deal, name="for_deal"),
             Route("/search", search, name="search"),
             Route("/{deal_id:int}/confirm", confirm, methods=["POST"], name="confirm"),
         ],

@@ -102,6 +102,9 @@ class ContactPopoverContext:
     errors: dict[str, list[str]] = field(default_factory=dict)
     suggestion: str = ""
     linked_id: str = ""  # the customer linked now, when changing it
+    # Outside the create modal (the all-invoices modal) the popover only finds and links an
+    # existing customer: creating one needs the invoice form's address and tax id.
+    search_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,18 +1,15 @@
 /*
  * The create-invoice modal's own behaviour, declared in markup (no inline script):
  *
- * - popovers are <dialog data-popover> fragments swapped into #popover-slot: opened as modal
- *   dialogs (focus moves in, Escape closes), removed when closed, focus back where it was;
+ * - (the linking popovers are popover.js's);
  * - Enter in a single-line field does not post the invoice (only the button does);
  * - after lines are added, moved or removed, focus goes to the line the server names;
  * - "Download PDF" fetches with the page's session header and saves the file;
  * - the live summary's answer skips the totals of lines removed meanwhile;
- * - small helpers: data-fill (use a suggested name), data-reload.
+ * - data-reload.
  */
 (function () {
   "use strict";
-
-  var opener = null;
 
   function sessionHeaders() {
     try {
@@ -22,29 +19,7 @@
     }
   }
 
-  function openPopovers(root) {
-    (root || document).querySelectorAll("dialog[data-popover]:not([open])").forEach(function (dialog) {
-      if (!dialog.isConnected) return;
-      dialog.addEventListener("close", function () {
-        var slot = dialog.parentElement;
-        dialog.remove();
-        if (slot && !slot.children.length && opener && opener.isConnected) opener.focus();
-      });
-      dialog.showModal();
-      var focus = dialog.querySelector("[autofocus]") || dialog.querySelector("input, select, button");
-      if (focus) focus.focus();
-    });
-  }
-
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var elt = event.detail.elt;
-    if (elt && elt.getAttribute && elt.getAttribute("hx-target") === "#popover-slot" && !elt.closest("dialog")) {
-      opener = elt;
-    }
-  });
-
   document.addEventListener("htmx:afterSettle", function () {
-    openPopovers(document);
     var lines = document.getElementById("lines");
     if (!lines || lines.dataset.focus === undefined) return;
     var op = lines.dataset.focusOp || "";
@@ -70,37 +45,7 @@
     event.detail.serverResponse = holder.innerHTML;
   });
 
-  // The slot is emptied by a confirmed popover: give focus back to what opened it.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "popover-slot" &&
-        !event.detail.target.children.length && opener && opener.isConnected) {
-      opener.focus();
-    } else if (event.detail.target && event.detail.target.id === "popover-slot" && opener && !opener.isConnected) {
-      var key = opener.dataset && opener.dataset.lineKey;
-      var again = key && document.querySelector('#line-item-' + key + " button");
-      if (again) again.focus();
-    }
-  });
-
   document.addEventListener("click", function (event) {
-    var cancel = event.target.closest("[data-popover-cancel]");
-    if (cancel) {
-      var dialog = cancel.closest("dialog");
-      if (dialog) dialog.close();
-      return;
-    }
-    var fill = event.target.closest("[data-fill]");
-    if (fill) {
-      var input = document.querySelector(fill.dataset.fill);
-      if (input) {
-        input.value = fill.dataset.value || "";
-        var form = input.closest("form");
-        var radio = form && form.querySelector('input[name=choice][value="new"]');
-        if (radio) radio.checked = true;
-        input.focus();
-      }
-      return;
-    }
     if (event.target.closest("[data-reload]")) {
       window.location.reload();
       return;
@@ -132,23 +77,6 @@
           download.removeAttribute("aria-busy");
         });
     }
-  });
-
-  // Typing into "Create new …" chooses it.
-  document.addEventListener("focusin", function (event) {
-    var section = event.target.closest("[data-new-choice]");
-    if (!section) return;
-    var radio = section.parentElement.querySelector('input[name=choice][value="new"]');
-    if (radio) radio.checked = true;
-  });
-
-  // Escape closes a popover at once (in a search box it would only clear the text first).
-  document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
-    var dialog = event.target.closest && event.target.closest("dialog[data-popover][open]");
-    if (!dialog) return;
-    event.preventDefault();
-    dialog.close();
   });
 
   // Enter in a one-line field would post the whole invoice: only the button does that.
