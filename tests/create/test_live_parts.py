@@ -65,7 +65,9 @@ async def test_the_summary_and_line_totals_follow_what_is_typed(modal: Modal) ->
     assert (
         total is not None and total.get_text() == "€23,520.00"
     )  # 21,800 net + 8% on the 21,500 taxable
-    assert "Amounts in EUR." in page.select_one("#summary").get_text()
+    # Two sentences with white space between them, as the browser shows it.
+    note = " ".join(page.select_one("#summary .summary__note").get_text().split())
+    assert note == "Tax is added to the lines at the QuickBooks rates shown. Amounts in EUR."
     hint = page.select_one("#currency-hint")
     assert hint is not None and "billed in EUR from then on" in hint.get_text()
     assert page.select("input, select, textarea") == []  # no field is ever replaced
@@ -80,3 +82,11 @@ async def test_choosing_terms_recomputes_the_due_date(modal: Modal) -> None:
     page = BeautifulSoup(response.text, "html.parser")
     due = page.select_one("#due-date-field #details-due_date")
     assert due is not None and due["value"] == "2026-03-28"  # Net 15
+
+
+async def test_an_untaxed_invoice_says_so_and_names_its_currency(modal: Modal) -> None:
+    form = await open_form(modal, 105)  # "Seed delivery subscription": a product without tax
+    response = await modal.post("/modals/create-invoice/105/summary", form.fields)
+    page = BeautifulSoup(response.text, "html.parser")
+    note = " ".join(page.select_one("#summary .summary__note").get_text().split())
+    assert note == "No tax on this invoice. Amounts in USD."
