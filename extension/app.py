@@ -35,12 +35,15 @@ from extension.settings import SANDBOX_PREFIX, Settings
 from extension.store.db import create_engine, create_sessionmaker
 from extension.templating import create_templates
 from extension.web import (
+    contact_link,
+    create_invoice,
     errors,
     home,
     invoice_actions,
     modals,
     panel,
     pipedrive_oauth,
+    product_link,
     quickbooks,
     session,
     settings_page,
@@ -147,6 +150,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         *home.routes,
         *panel.routes,
+        # Before the /modals mount, which would otherwise take /modals/create-invoice/….
+        *create_invoice.routes,
+        *contact_link.routes,
+        *product_link.routes,
         *modals.routes,
         *invoice_actions.routes,
         *settings_page.routes,

@@ -281,10 +281,19 @@ def summarize(
             else None
         )
     elif model is TaxModel.US_MANUAL:
-        taxable = sum(
-            (n for line, n in zip(numeric, known_nets, strict=True) if line.taxable_us),
-            Decimal("0"),
-        )
+        taxable_lines = [n for line, n in zip(numeric, known_nets, strict=True) if line.taxable_us]
+        taxable = sum(taxable_lines, Decimal("0"))
+        if not taxable_lines:
+            # Nothing is taxable: no tax whatever the rate (none may be chosen at all).
+            return DraftSummary(
+                subtotal=subtotal,
+                discount=subtotal - lines_total,
+                net=net,
+                tax=Decimal("0"),
+                total=net,
+                tax_note=TaxNote.NOT_APPLICABLE,
+                pipedrive_total=pipedrive_total,
+            )
         all_known = sales_tax_code_id in rates
         tax = cents(taxable * rates[sales_tax_code_id] / _HUNDRED) if all_known else None
     if model is TaxModel.GLOBAL and method is TaxMethod.INCLUSIVE:

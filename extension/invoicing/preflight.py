@@ -180,7 +180,8 @@ def _details(draft: DraftInvoice, facts: CompanyFacts, found: Lookups) -> list[P
         elif found.number_taken:
             problems.append(Problem("details-number", "number_taken", {"number": d.number}))
     problems += _too_long("details-private_note", private_note(draft), MAX_PRIVATE_NOTE)
-    if facts.model is TaxModel.US_MANUAL:
+    # One sales tax rate for the invoice, needed only when a line is taxable.
+    if facts.model is TaxModel.US_MANUAL and any(line.taxable_us for line in draft.lines):
         code = d.sales_tax_code_id
         if not code:
             problems.append(Problem("details-sales_tax_code_id", "sales_tax_code_required"))

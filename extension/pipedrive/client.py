@@ -110,6 +110,11 @@ class PipedriveClient:
     def __repr__(self) -> str:
         return f"PipedriveClient(api_domain={self._base!r}, company_id={self.company_id})"
 
+    @property
+    def api_domain(self) -> str:
+        """The company's Pipedrive address (``https://{company}.pipedrive.com``)."""
+        return self._base
+
     # ---- transport -------------------------------------------------------------------------
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
@@ -227,12 +232,14 @@ class PipedriveClient:
         self._fields.put(self.company_id, entity, field_set)
         return field_set
 
-    async def deal_context(self, deal_id: int) -> DealContext:
-        """The deal (as this user sees it) with its lines, person, organization and fields.
+    async def deal_context(self, deal_id: int, *, deal: Deal | None = None) -> DealContext:
+        """The deal (as this user sees it) with its lines, person, organization and fields;
+        ``deal`` when the caller has just read it as this user.
 
         Raises ``PipedriveForbidden``/``PipedriveNotFound`` when the user may not see the deal.
         """
-        deal = await self.deal(deal_id)
+        if deal is None or deal.id != deal_id:
+            deal = await self.deal(deal_id)
         (
             products,
             person,

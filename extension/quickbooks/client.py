@@ -40,8 +40,10 @@ from extension.quickbooks.models import (
     CompanyInfo,
     Customer,
     CustomerDraft,
+    CustomerUpdate,
     Entity,
     Item,
+    ItemDraft,
     Json,
     Preferences,
     TaxCode,
@@ -191,6 +193,9 @@ class QuickBooksClient:
     async def list_items(self) -> list[Item]:
         return await self.query_all(Item, Query("Item").ordered_by("Name"))
 
+    async def create_item(self, draft: ItemDraft, *, requestid: str | None = None) -> Item:
+        return Item.from_api(await self._write(Item, draft.to_api(), requestid=requestid))
+
     # ---- customers -----------------------------------------------------------------------
 
     async def get_customer(self, customer_id: str) -> Customer:
@@ -209,6 +214,10 @@ class QuickBooksClient:
         self, draft: CustomerDraft, *, requestid: str | None = None
     ) -> Customer:
         return Customer.from_api(await self._write(Customer, draft.to_api(), requestid=requestid))
+
+    async def update_customer(self, update: CustomerUpdate) -> Customer:
+        """A sparse update with the SyncToken read before it; a stale one answers 5010."""
+        return Customer.from_api(await self._write(Customer, update.to_api(), requestid=None))
 
     # ---- invoices ------------------------------------------------------------------------
 
@@ -233,6 +242,17 @@ class QuickBooksClient:
             include="invoiceLink" if include_link else "",
         )
         return Invoice.from_api(data)
+
+    async def create_invoice_from_body(
+        self, body: bytes, *, requestid: str, include_link: bool = False
+    ) -> Invoice:
+        """Send a create request whose body was stored before (exactly-once posting): the
+        bytes go out unchanged, so a repeated requestid always carries its first body."""
+        params = {"include": "invoiceLink"} if include_link else None
+        answer = await self._transport.json(
+            "POST", "invoice", params=params, content=body, requestid=requestid
+        )
+        return Invoice.from_api(_envelope(answer, "Invoice"))
 
     async def update_invoice(
         self, invoice_id: str, changes: InvoiceChanges, *, sync_token: str | None = None

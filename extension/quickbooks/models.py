@@ -18,6 +18,9 @@ __all__ = [
     "CustomerDraft",
     "CustomerUpdate",
     "Item",
+    "ItemDraft",
+    "Vendor",
+    "Employee",
     "Account",
     "TaxCode",
     "TaxRate",
@@ -196,6 +199,9 @@ class CustomerDraft:
     email: str = ""
     phone: str = ""
     currency_code: str = ""
+    bill_address: PhysicalAddress | None = None
+    # PrimaryTaxIdentifier exists for GB, CA, IN and AU companies only; never sent elsewhere.
+    tax_identifier: str = ""
 
     def to_api(self) -> Json:
         # Without a DisplayName QBO derives one from the name parts; an empty one is not sent.
@@ -212,6 +218,10 @@ class CustomerDraft:
             body["PrimaryPhone"] = {"FreeFormNumber": self.phone}
         if self.currency_code:
             body["CurrencyRef"] = {"value": self.currency_code}
+        if self.bill_address is not None:
+            body["BillAddr"] = self.bill_address.to_api()
+        if self.tax_identifier:
+            body["PrimaryTaxIdentifier"] = self.tax_identifier
         return body
 
 
@@ -227,6 +237,12 @@ class Item(Entity):
     income_account: Ref | None = None
     taxable: bool = False
     active: bool = True
+    sku: str = ""
+
+    @property
+    def sellable(self) -> bool:
+        """Active and not a category: categories group items and cannot be on an invoice."""
+        return self.active and self.type != "Category"
 
     @classmethod
     def from_api(cls, data: Json) -> Item:
@@ -239,6 +255,71 @@ class Item(Entity):
             description=text(data, "Description"),
             income_account=Ref.from_api(data.get("IncomeAccountRef")),
             taxable=bool(data.get("Taxable", False)),
+            active=bool(data.get("Active", True)),
+            sku=text(data, "Sku"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDraft:
+    """A new service item (Intuit's sample: Name, Type, IncomeAccountRef)."""
+
+    name: str
+    income_account_id: str
+    type: str = "Service"
+    description: str = ""
+    sku: str = ""
+    unit_price: Decimal | None = None
+    taxable: bool | None = None  # US companies: whether sales tax applies by default
+
+    def to_api(self) -> Json:
+        body: Json = {
+            "Name": self.name,
+            "Type": self.type,
+            "IncomeAccountRef": {"value": self.income_account_id},
+        }
+        if self.description:
+            body["Description"] = self.description
+        if self.sku:
+            body["Sku"] = self.sku
+        if self.unit_price is not None:
+            body["UnitPrice"] = self.unit_price
+        if self.taxable is not None:
+            body["Taxable"] = self.taxable
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor(Entity):
+    """Only what a name check needs: DisplayName is unique across customers, vendors and
+    employees (error 6240)."""
+
+    ENTITY: ClassVar[str] = "Vendor"
+    id: str
+    display_name: str
+    active: bool = True
+
+    @classmethod
+    def from_api(cls, data: Json) -> Vendor:
+        return cls(
+            id=text(data, "Id"),
+            display_name=text(data, "DisplayName"),
+            active=bool(data.get("Active", True)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Employee(Entity):
+    ENTITY: ClassVar[str] = "Employee"
+    id: str
+    display_name: str
+    active: bool = True
+
+    @classmethod
+    def from_api(cls, data: Json) -> Employee:
+        return cls(
+            id=text(data, "Id"),
+            display_name=text(data, "DisplayName"),
             active=bool(data.get("Active", True)),
         )
 

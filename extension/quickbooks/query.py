@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-__all__ = ["Query", "quote", "MAX_RESULTS_LIMIT"]
+__all__ = ["Query", "quote", "contains_pattern", "MAX_RESULTS_LIMIT"]
 
 MAX_RESULTS_LIMIT = 1000
 _OPERATORS = frozenset({"=", "<", ">", "<=", ">=", "LIKE"})
@@ -28,6 +28,19 @@ def quote(value: Value) -> str:
     text = value.isoformat() if isinstance(value, date | datetime) else str(value)
     escaped = text.replace("\\", "\\\\").replace("'", "\\'")
     return f"'{escaped}'"
+
+
+def contains_pattern(term: str) -> str | None:
+    """A ``LIKE`` pattern matching values that contain ``term``, as closely as QBO allows.
+
+    QBO's ``LIKE`` knows one wildcard, ``%``, and no way to escape it, so a ``%`` the user typed
+    cannot be searched for literally. The pattern uses the longest stretch of ``term`` without
+    one (``'50% off'`` → ``'%50%'``); callers then keep only the rows that really contain the
+    whole term. None when nothing searchable is left (``'%'``, blanks).
+    """
+    pieces = [piece.strip() for piece in term.split("%")]
+    longest = max(pieces, key=len, default="")
+    return f"%{longest}%" if longest else None
 
 
 def _check_field(name: str) -> str:

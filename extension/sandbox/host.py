@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from extension.sandbox.pipedrive import data as pipedrive_data
 from extension.sandbox.seed import COMPANY_ID, COMPANY_NAME, DEALS, USERS, deal_by_id, user_by_key
 from extension.security.iframe_jwt import sign_iframe_token
 
@@ -91,7 +92,14 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
                 selectedIds=str(deal.id),
             )
         return _page(
-            request, {"view": "deal", "deal": deal, "panel": panel, "panel_url": panel_url}
+            request,
+            {
+                "view": "deal",
+                "deal": deal,
+                "panel": panel,
+                "panel_url": panel_url,
+                **deal_view(deal.id),
+            },
         )
 
     async def settings_view(request: Request) -> Response:
@@ -137,6 +145,41 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
         Route("/host/modal-url", modal_url, name="modal_url"),
         Route("/.well-known/sandbox.json", discovery_document, name="discovery"),
     ]
+
+
+_FREQUENCIES = {
+    "weekly": "Weekly",
+    "monthly": "Monthly",
+    "quarterly": "Quarterly",
+    "semi-annually": "Every six months",
+    "annually": "Yearly",
+}
+
+
+def deal_view(deal_id: int) -> dict[str, Any]:
+    """What Pipedrive's deal view shows beside the app: the organization, the person and the
+    products (with their discounts, tax and billing), from the stand-in's own data."""
+    deal = pipedrive_data.DEALS_V2[deal_id]
+    org = pipedrive_data.ORGANIZATIONS.get(deal["org_id"])
+    person = pipedrive_data.PERSONS.get(deal["person_id"])
+    products = []
+    for line in pipedrive_data.DEAL_PRODUCTS.get(deal_id, []):
+        frequency = line["billing_frequency"]
+        products.append(
+            {
+                **line,
+                "code": pipedrive_data.PRODUCTS[line["product_id"]]["code"],
+                "billing": _FREQUENCIES.get(frequency, ""),
+            }
+        )
+    vat = org["custom_fields"].get(pipedrive_data.VAT_NUMBER_KEY) if org else None
+    return {
+        "organization": org,
+        "person": person,
+        "products": products,
+        "vat_number": vat,
+        "products_total": sum(line["sum"] for line in products),
+    }
 
 
 def discovery(sandbox: Sandbox) -> dict[str, Any]:

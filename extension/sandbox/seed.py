@@ -86,10 +86,12 @@ USERS = (
     ),
 )
 
+# Values are what the deal's products add up to (Pipedrive keeps them so; a recurring
+# product counts every period); 103 has no products, only its value.
 DEALS = (
-    SandboxDeal(101, "Website redesign", Decimal("12500.00"), "USD", "Proposal made"),
+    SandboxDeal(101, "Website redesign", Decimal("13800.00"), "USD", "Proposal made"),
     SandboxDeal(102, "Annual support contract", Decimal("4800.00"), "EUR", "Negotiations started"),
-    SandboxDeal(103, "Discovery workshop (no products)", Decimal("0.00"), "USD", "Qualified"),
+    SandboxDeal(103, "Discovery workshop (no products)", Decimal("2400.00"), "USD", "Qualified"),
     SandboxDeal(
         104,
         "Confidential acquisition",
@@ -98,6 +100,10 @@ DEALS = (
         "Contact made",
         visible_to_rep=False,
     ),
+    SandboxDeal(105, "Seed delivery subscription", Decimal("1080.00"), "USD", "Proposal made"),
+    SandboxDeal(106, "Aviary maintenance", Decimal("990.00"), "USD", "Qualified"),
+    SandboxDeal(107, "Fleet detailing", Decimal("1620.00"), "USD", "Negotiations started"),
+    SandboxDeal(108, "Office fit-out", Decimal("10440.00"), "GBP", "Proposal made"),
 )
 
 

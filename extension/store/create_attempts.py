@@ -87,6 +87,7 @@ __all__ = [
     "record_success",
     "record_failure",
     "unresolved_attempts",
+    "unresolved_for_deal",
     "purge_abandoned_drafts",
 ]
 
@@ -359,6 +360,37 @@ async def unresolved_attempts(
         )
         .order_by(CreateAttempt.updated_at, CreateAttempt.id)
         .limit(limit)
+    )
+    return list(rows)
+
+
+async def unresolved_for_deal(
+    session: AsyncSession,
+    company_id: int,
+    *,
+    deal_id: int,
+    user_id: int,
+    now: datetime | None = None,
+) -> list[CreateAttempt]:
+    """This user's drafts of this deal whose outcome is unknown (as :func:`unresolved_attempts`),
+    newest first: a new opening of the modal offers to finish them before making another."""
+    at = now or utcnow()
+    rows = await session.scalars(
+        select(CreateAttempt)
+        .where(
+            CreateAttempt.company_id == company_id,
+            CreateAttempt.deal_id == deal_id,
+            CreateAttempt.user_id == user_id,
+            CreateAttempt.request_body.is_not(None),
+            or_(
+                CreateAttempt.state == AttemptState.FAILED.value,
+                and_(
+                    CreateAttempt.state == AttemptState.POSTING.value,
+                    CreateAttempt.lease_expires_at <= at,
+                ),
+            ),
+        )
+        .order_by(CreateAttempt.updated_at.desc(), CreateAttempt.id.desc())
     )
     return list(rows)
 

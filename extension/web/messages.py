@@ -370,6 +370,11 @@ def audit_action(action: str) -> str:
         "invoice.unlinked": N_("%(who)s unlinked an invoice from a deal"),
         "contact.linked": N_("%(who)s linked a contact to a QuickBooks customer"),
         "contact.unlinked": N_("%(who)s unlinked a contact from its QuickBooks customer"),
+        # Creating an invoice from a deal (the create-invoice modal and its popovers).
+        "invoice.created": N_("%(who)s created an invoice from a deal"),
+        "product.linked": N_("%(who)s linked a product to a QuickBooks item"),
+        "customer.created": N_("%(who)s created a QuickBooks customer"),
+        "item.created": N_("%(who)s created a QuickBooks product or service"),
         # QuickBooks merged the customer a contact was linked to: nobody here did it.
         "contact.customer_merged": N_(
             "QuickBooks merged a linked customer into another; its contacts now link to that one"

@@ -47,13 +47,8 @@ async def _content(request: Request, template: str, action: Action) -> Response:
 
 
 async def create_invoice(request: Request) -> Response:
-    """Shell of the create-invoice modal."""
+    """Shell of the create-invoice modal (its fragments: ``extension.web.create_invoice``)."""
     return await _shell(request, "modal_create.html")
-
-
-async def create_invoice_content(request: Request) -> Response:
-    """Fragment: the create-invoice form (or why it cannot be shown yet)."""
-    return await _content(request, "modal_create.html", Action.CREATE)
 
 
 routes = [
@@ -61,11 +56,6 @@ routes = [
         "/modals",
         routes=[
             Route("/create-invoice", create_invoice, name="create_invoice"),
-            Route(
-                "/create-invoice/{deal_id:int}/content",
-                create_invoice_content,
-                name="create_invoice_content",
-            ),
             # The all-invoices modal (extension.web.all_invoices).
             Route("/all-invoices", all_invoices.shell, name="all_invoices"),
             Route(

@@ -32,13 +32,22 @@ def render(
     context: Any,
     *,
     block: str | None = None,
+    blocks: list[str] | None = None,
     status_code: int = 200,
     vary: bool = False,
 ) -> Response:
+    """The template, or one named block of it, or several blocks one after the other (a
+    fragment and its out-of-band companions)."""
     templates = get_services(request).templates
-    response = templates.TemplateResponse(
-        request, template, _names(context), status_code=status_code, block_name=block
-    )
+    names = _names(context)
+    if blocks:
+        response = templates.TemplateResponse(
+            request, template, names, status_code=status_code, block_names=blocks
+        )
+    else:
+        response = templates.TemplateResponse(
+            request, template, names, status_code=status_code, block_name=block
+        )
     return vary_on_htmx(response) if vary else response
 
 

@@ -190,8 +190,18 @@ def test_states_say_what_happened_and_what_to_do(
     panel.get_by_role("button", name="View all invoices").click()
     modal = page.frame_locator("iframe[data-kind=modal]")
     expect(modal.locator("[data-state=contact-not-linked]")).to_be_visible(timeout=10_000)
-    expect(modal.locator("#contact-link-slot")).to_have_count(1)
     shoot(page, "state-contact-not-linked")
+    # Linking it from here: the popover finds customers, Confirm links, the modal reloads.
+    modal.get_by_role("button", name="Link to a QuickBooks customer").click()
+    popover = modal.locator("dialog#contact-link-popover")
+    expect(popover).to_be_visible()
+    expect(popover.locator("input[name=choice][value=new]")).to_have_count(0)
+    popover.locator("label.choice", has_text="Amy's Bird Sanctuary").click()
+    shoot(page, "state-contact-link-popover")
+    popover.get_by_role("button", name="Confirm").click()
+    expect(modal.locator("#all-filter")).to_be_visible(timeout=10_000)
+    expect(modal.locator(".filter__customer")).to_contain_text("Amy's Bird Sanctuary")
+    shoot(page, "state-contact-linked-in-modal")
     modal.get_by_role("button", name="Close").click()
 
     # QuickBooks unreachable: the list stays, marked as possibly out of date.

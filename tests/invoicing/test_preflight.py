@@ -192,6 +192,14 @@ def test_us_manual_needs_an_active_sales_tax_code() -> None:
     assert preflight(draft(sales_tax_code_id=""), automated, OK) == ()
 
 
+def test_us_manual_invoice_without_a_taxable_line_needs_no_sales_tax_rate() -> None:
+    untaxed = draft(sales_tax_code_id="")
+    untaxed = replace(
+        untaxed, lines=tuple(replace(line, tax_code_id="NON") for line in untaxed.lines)
+    )
+    assert preflight(untaxed, US, OK) == ()
+
+
 def test_lines_linked_to_active_items_that_are_not_categories() -> None:
     lines = (
         replace(LINE, item_id=None),

@@ -16,6 +16,8 @@ from extension.sandbox.quickbooks.state import InjectedFault
 from extension.store.deal_links import links_for_invoices
 from extension.store.invoice_mirror import mirrored_invoices
 from extension.store.link_models import ContactKind
+from extension.store.links import contact_links
+from extension.store.settings_models import UserRole
 from tests.panel.conftest import AMY, COOL_CARS, DEAL, OTHER_DEAL, Sandbox, company_today, soup
 from tests.support import COMPANY_ID, REP_ID
 
@@ -39,14 +41,75 @@ def _queries(sandbox: Sandbox) -> list[str]:
     return [r.query["query"] for r in sandbox.qbo.requests if r.path.endswith("/query")]
 
 
-async def test_a_contact_not_linked_yet_gets_the_explanation_and_the_link_slot(
+async def test_a_contact_not_linked_yet_gets_the_explanation_and_a_way_to_link_it(
     sandbox: Sandbox,
 ) -> None:
     page = soup(await _modal(sandbox))
     state = page.select_one("[data-state=contact-not-linked]")
     assert state is not None and "not linked to a QuickBooks customer" in state.text
-    assert state.select_one("div#contact-link-slot") is not None
+    button = state.select_one("#contact-link-button")
+    assert button is not None and str(button["hx-get"]).endswith(f"/contact-link/{DEAL}/for-deal")
+    assert button["hx-target"] == "#popover-slot"
+    assert state.select_one("div#popover-slot") is not None
     assert sandbox.qbo.requests == []
+
+
+async def test_a_viewer_is_told_who_can_link_the_contact(sandbox: Sandbox) -> None:
+    async with sandbox.db() as session, session.begin():
+        session.add(UserRole(company_id=COMPANY_ID, user_id=REP_ID, role="viewer"))
+    page = soup(await _modal(sandbox, user_id=REP_ID))
+    state = page.select_one("[data-state=contact-not-linked]")
+    assert state is not None and state.select_one("#contact-link-button") is None
+    assert "Someone who may create invoices can link it." in state.text
+
+
+async def test_the_popover_finds_the_contacts_customer_and_only_links(sandbox: Sandbox) -> None:
+    response = await sandbox.client.get(
+        f"/contact-link/{DEAL}/for-deal", headers=sandbox.headers(HX_Target="popover-slot")
+    )
+    assert response.status_code == 200
+    popover = soup(response).select_one("dialog#contact-link-popover")
+    assert popover is not None
+    # Deal 101's organization is Acme Corporation: the search starts from its name.
+    assert popover.select_one("input[name=q]")["value"] == "Acme Corporation"
+    assert "organization Acme Corporation" in popover.text
+    assert popover.select_one("input[name=mode]")["value"] == "link"
+    # Creating a customer needs the invoice form's address and tax id: not offered here.
+    assert popover.select_one("input[name=choice][value=new]") is None
+    queries = _queries(sandbox)
+    assert queries and all("FROM Customer" in q for q in queries)
+
+
+async def test_confirming_links_the_contact_and_reloads_the_modal(sandbox: Sandbox) -> None:
+    await sandbox.invoice("250.00")
+    confirm = await sandbox.client.post(
+        f"/contact-link/{DEAL}/confirm",
+        data={"choice": f"customer:{AMY}", "mode": "link", "draft_key": ""},
+        headers=sandbox.headers(HX_Target="popover-slot"),
+    )
+    assert confirm.status_code == 200 and confirm.text == ""
+    events = json.loads(confirm.headers["HX-Trigger"])
+    assert events["app:contact-linked"]["id"] == AMY
+    async with sandbox.db() as session:
+        links = await contact_links(
+            session, COMPANY_ID, US_REALM_ID, [(ContactKind.ORGANIZATION, 201)]
+        )
+    link = links[(ContactKind.ORGANIZATION, 201)]
+    assert (link.customer_id, link.customer_name) == (AMY, "Amy's Bird Sanctuary")
+    page = soup(await _modal(sandbox))
+    assert page.select_one("[data-state=contact-not-linked]") is None
+    assert len(_numbers(page)) == 1
+
+
+async def test_link_mode_never_creates_a_customer(sandbox: Sandbox) -> None:
+    refused = await sandbox.client.post(
+        f"/contact-link/{DEAL}/confirm",
+        data={"choice": "new", "mode": "link", "new_customer-name": "Sneaky Ltd"},
+        headers=sandbox.headers(HX_Target="popover-slot"),
+    )
+    assert refused.status_code == 422
+    assert "Choose a customer" in refused.text
+    assert sandbox.writes() == []
 
 
 async def test_every_invoice_of_the_customer_shows_with_its_deal(sandbox: Sandbox) -> None:

@@ -20,6 +20,7 @@ from extension.store.create_attempts import (
     record_failure,
     record_success,
     unresolved_attempts,
+    unresolved_for_deal,
 )
 from extension.store.invoice_models import CreateAttempt
 from tests.store.conftest import (
@@ -197,6 +198,34 @@ async def test_unresolved_attempts_for_recovery_across_companies(db: Sessions) -
         (COMPANY, "timed-out"),
         (OTHER_COMPANY, "other-company"),
     ]
+
+
+async def test_unresolved_drafts_of_one_deal_and_user_are_found_for_a_new_opening(
+    db: Sessions,
+) -> None:
+    for key in ("open", "dead", "alive", "timed-out", "refused", "posted"):
+        await _draft(db, key)
+    async with db() as session, session.begin():
+        await create_draft(
+            session, COMPANY, draft_key="other-deal", realm_id=REALM, deal_id=DEAL + 1,
+            user_id=USER, now=NOW,
+        )  # fmt: skip
+    await _claim(db, "dead", minutes=-10)
+    await _claim(db, "alive")
+    await _fail(db, await _claim(db, "timed-out"), rejected=False)
+    await _fail(db, await _claim(db, "refused"), rejected=True)
+    await _claim(db, "posted")
+    await _succeed(db, key="posted")
+    await _fail(db, await _claim(db, "other-deal"), rejected=False)
+    async with db() as session:
+        found = await unresolved_for_deal(
+            session, COMPANY, deal_id=DEAL, user_id=USER, now=NOW + timedelta(seconds=1)
+        )
+        other_user = await unresolved_for_deal(
+            session, COMPANY, deal_id=DEAL, user_id=USER + 1, now=NOW + timedelta(seconds=1)
+        )
+    assert sorted(a.draft_key for a in found) == ["dead", "timed-out"]
+    assert other_user == []
 
 
 async def test_purging_abandoned_drafts_keeps_what_may_have_created_an_invoice(

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from extension.sandbox.pipedrive import data
@@ -201,10 +201,18 @@ def routes(state: PipedriveStandIn) -> list[BaseRoute]:
         ),
         Route("/products/{id:int}", guarded(1, _entity(data.PRODUCTS, "Product")), name="product"),
     ]
+
+    async def deal_web_page(request: Request) -> Response:
+        """``https://{company}.pipedrive.com/deal/{id}``, the deal in Pipedrive's web app: here
+        the host's deal page (links to a deal, e.g. in an invoice's private note, land there)."""
+        host = state.api_domain.split("/pipedrive/", 1)[0]
+        return RedirectResponse(f"{host}/deals/{request.path_params['id']}", status_code=302)
+
     return [
         Mount(
             f"/company/{COMPANY_DOMAIN}",
             routes=[
+                Route("/deal/{id:int}", deal_web_page, name="deal_web_page"),
                 Mount("/api/v2", routes=v2, name="v2"),
                 Mount("/api/v1", routes=v1, name="v1"),
                 Mount("/v1", routes=list(v1), name="v1_short"),

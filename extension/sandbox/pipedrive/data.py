@@ -1,9 +1,21 @@
 """The seeded Pipedrive company as Pipedrive's API returns it (API v2 shapes, v1 for fields).
 
-Built around ``extension.sandbox.seed`` (company, admin 9001, rep 9002, deals 101-104): deals in
-two currencies whose products carry quantity, percentage and amount discounts and exclusive and
-inclusive tax; a deal with no products; deal 104 visible to its owner (the admin) only;
-organizations with addresses and a custom "VAT number" field; persons with several emails.
+Built around ``extension.sandbox.seed`` (company, admin 9001, rep 9002, deals 101-108), so that
+every case of creating an invoice can be walked through with either seeded QuickBooks company:
+
+- 101 Acme (USD): percentage and amount discounts, tax exclusive and none.
+- 102 Globex GmbH (EUR): tax inclusive, an amount discount; neither QuickBooks company has a
+  customer for Globex, and the US one has no EUR customer at all.
+- 103 no products: one line from the deal's title and value.
+- 104 visible to its owner (the admin) only.
+- 105 Amy's Bird Sanctuary (USD): a recurring product (monthly, 12 periods). The organization
+  has the name and email of a customer both QuickBooks companies already have, so the
+  popover suggests it: one Confirm links it, and 106 (same organization) then opens linked.
+- 107 "Cool Cars" (USD): another firm than QuickBooks' customer of that name, so creating it
+  meets the name clash and gets "Cool Cars (2)" suggested.
+- 108 Brightwell Ltd (GBP): UK VAT at 20%, for the UK company (the US one has no GBP customer).
+
+Organizations have addresses and a custom "VAT number" field; persons have several emails.
 Custom fields are keyed by 40-character hashes, as in every Pipedrive company.
 """
 
@@ -75,6 +87,57 @@ ORGANIZATIONS: dict[int, dict[str, Any]] = {
         "address": {"value": "1 Corporate Way, Austin, TX 78701, USA", "country": "United States"},
         "custom_fields": {VAT_NUMBER_KEY: None},
     },
+    204: {
+        "id": 204,
+        "name": "Amy's Bird Sanctuary",
+        "owner_id": ADMIN_ID,
+        "address": {
+            "value": "4581 Finch St., Bayshore, CA 94326, USA",
+            "street_number": "4581",
+            "route": "Finch St.",
+            "locality": "Bayshore",
+            "admin_area_level_1": "CA",
+            "admin_area_level_2": "",
+            "sublocality": "",
+            "country": "USA",
+            "postal_code": "94326",
+        },
+        "custom_fields": {VAT_NUMBER_KEY: None},
+    },
+    205: {
+        "id": 205,
+        "name": "Cool Cars",
+        "owner_id": REP_ID,
+        "address": {
+            "value": "12 Harbour Road, Portland, OR 97201, USA",
+            "street_number": "12",
+            "route": "Harbour Road",
+            "locality": "Portland",
+            "admin_area_level_1": "OR",
+            "admin_area_level_2": "",
+            "sublocality": "",
+            "country": "USA",
+            "postal_code": "97201",
+        },
+        "custom_fields": {VAT_NUMBER_KEY: None},
+    },
+    206: {
+        "id": 206,
+        "name": "Brightwell Ltd",
+        "owner_id": ADMIN_ID,
+        "address": {
+            "value": "221 Baker Street, London NW1 6XE, United Kingdom",
+            "street_number": "221",
+            "route": "Baker Street",
+            "locality": "London",
+            "admin_area_level_1": "England",
+            "admin_area_level_2": "Greater London",
+            "sublocality": "",
+            "country": "United Kingdom",
+            "postal_code": "NW1 6XE",
+        },
+        "custom_fields": {VAT_NUMBER_KEY: "GB123456789"},
+    },
 }
 
 PERSONS: dict[int, dict[str, Any]] = {
@@ -125,19 +188,62 @@ PERSONS: dict[int, dict[str, Any]] = {
         "emails": [{"value": "dana@initech.example", "primary": True, "label": "work"}],
         "phones": [],
     },
+    305: {
+        "id": 305,
+        "name": "Amy Lauterbach",
+        "first_name": "Amy",
+        "last_name": "Lauterbach",
+        "owner_id": ADMIN_ID,
+        "org_id": 204,
+        "emails": [{"value": "birds@intuit.example", "primary": True, "label": "work"}],
+        "phones": [{"value": "(555) 555-1234", "primary": True, "label": "work"}],
+    },
+    306: {
+        "id": 306,
+        "name": "Ramón Núñez",
+        "first_name": "Ramón",
+        "last_name": "Núñez",
+        "owner_id": REP_ID,
+        "org_id": 205,
+        "emails": [{"value": "ramon@coolcars-pdx.example", "primary": True, "label": "work"}],
+        "phones": [],
+    },
+    307: {
+        "id": 307,
+        "name": "Priya Shah",
+        "first_name": "Priya",
+        "last_name": "Shah",
+        "owner_id": ADMIN_ID,
+        "org_id": 206,
+        "emails": [{"value": "accounts@brightwell.example", "primary": True, "label": "work"}],
+        "phones": [],
+    },
 }
 
 PRODUCTS: dict[int, dict[str, Any]] = {
-    401: {"id": 401, "name": "Website design", "code": "WEB-DESIGN", "unit": "project", "tax": 8},
-    402: {"id": 402, "name": "Web hosting", "code": "HOST-M", "unit": "month", "tax": 8},
-    403: {"id": 403, "name": "Support hours", "code": "SUP-H", "unit": "hour", "tax": 19},
-    404: {"id": 404, "name": "Due diligence", "code": "DD-1", "unit": "project", "tax": 0},
-}
+    401: {"id": 401, "name": "Website design", "code": "WEB-DESIGN", "unit": "project", "tax": 8,
+          "description": "Design of a responsive website, up to 12 page templates."},
+    402: {"id": 402, "name": "Web hosting", "code": "HOST-M", "unit": "month", "tax": 8,
+          "description": "Managed hosting with daily backups."},
+    403: {"id": 403, "name": "Support hours", "code": "SUP-H", "unit": "hour", "tax": 19,
+          "description": "Remote support, billed per started hour."},
+    404: {"id": 404, "name": "Due diligence", "code": "DD-1", "unit": "project", "tax": 0,
+          "description": ""},
+    405: {"id": 405, "name": "Seed delivery", "code": "SEED-M", "unit": "month", "tax": 0,
+          "description": "Monthly delivery of wild bird seed."},
+    406: {"id": 406, "name": "Detailing package", "code": "DET-PKG", "unit": "car", "tax": 0,
+          "description": "Interior and exterior detailing."},
+    407: {"id": 407, "name": "Desk installation", "code": "DESK-INST", "unit": "desk",
+          "tax": 20, "description": "Assembly and installation of one desk."},
+}  # fmt: skip
 _PRICES = {
     401: [("USD", "10000"), ("EUR", "9200")],
     402: [("USD", "250"), ("EUR", "230")],
-    403: [("USD", "110"), ("EUR", "100")],
+    403: [("USD", "110"), ("EUR", "100"), ("GBP", "90")],
     404: [("USD", "90000")],
+    405: [("USD", "90")],
+    406: [("USD", "180")],
+    407: [("GBP", "350")],
 }
 for _pid, _product in PRODUCTS.items():
     _product["prices"] = [
@@ -164,6 +270,8 @@ def _line(
     discount_type: str,
     tax: str,
     tax_method: str,
+    *,
+    billing: tuple[str, int | None, str | None] = ("one-time", None, None),
 ) -> dict[str, Any]:
     gross = Decimal(price) * quantity
     off = gross * Decimal(discount) / 100 if discount_type == "percentage" else Decimal(discount)
@@ -185,9 +293,9 @@ def _line(
         "discount_type": discount_type,
         "is_enabled": True,
         "comments": "",
-        "billing_frequency": "one-time",
-        "billing_frequency_cycles": None,
-        "billing_start_date": None,
+        "billing_frequency": billing[0],
+        "billing_frequency_cycles": billing[1],
+        "billing_start_date": billing[2],
         "add_time": _T,
         "update_time": _T,
     }
@@ -202,15 +310,29 @@ DEAL_PRODUCTS: dict[int, list[dict[str, Any]]] = {
     102: [_line(503, 102, 403, "EUR", "100", 50, "200", "amount", "19", "inclusive")],
     103: [],
     104: [_line(504, 104, 404, "USD", "90000", 1, "0", "percentage", "0", "none")],
-}
+    105: [
+        _line(506, 105, 405, "USD", "90", 1, "0", "percentage", "0", "none",
+              billing=("monthly", 12, "2026-01-01")),
+    ],
+    106: [_line(507, 106, 403, "USD", "110", 9, "0", "percentage", "0", "none")],
+    107: [_line(508, 107, 406, "USD", "180", 10, "10", "percentage", "0", "none")],
+    108: [
+        _line(509, 108, 407, "GBP", "350", 24, "5", "percentage", "20", "exclusive"),
+        _line(510, 108, 403, "GBP", "90", 8, "0", "percentage", "20", "exclusive"),
+    ],
+}  # fmt: skip
 
 _DEAL_LINKS = {
     101: (301, 201, ADMIN_ID),
     102: (302, 202, REP_ID),
     103: (303, 201, REP_ID),
     104: (304, 203, ADMIN_ID),
+    105: (305, 204, ADMIN_ID),
+    106: (305, 204, REP_ID),
+    107: (306, 205, REP_ID),
+    108: (307, 206, ADMIN_ID),
 }
-_PO_NUMBERS = {101: "PO-2025-0042", 102: "BE-7781", 103: None, 104: None}
+_PO_NUMBERS = {101: "PO-2025-0042", 102: "BE-7781", 108: "BW-4410"}
 
 DEALS_V2: dict[int, dict[str, Any]] = {}
 for _deal in DEALS:
@@ -244,7 +366,7 @@ for _deal in DEALS:
         "acv": None,
         "arr": None,
         "mrr": None,
-        "custom_fields": {PO_NUMBER_KEY: _PO_NUMBERS[_deal.id]},
+        "custom_fields": {PO_NUMBER_KEY: _PO_NUMBERS.get(_deal.id)},
     }
 
 for _entity in (*ORGANIZATIONS.values(), *PERSONS.values()):

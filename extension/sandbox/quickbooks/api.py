@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from extension.sandbox.quickbooks import customers, payments, rules
+from extension.sandbox.quickbooks import customers, items, payments, rules
 from extension.sandbox.quickbooks.bulk_ops import run_batch, run_cdc
 from extension.sandbox.quickbooks.faults import (
     Fault,
@@ -49,6 +49,7 @@ ENTITY_NAMES = {name.lower(): name for name in ENTITIES}
 _CREATORS: dict[str, Callable[[CompanyState, Json], Json]] = {
     "Invoice": rules.create_invoice,
     "Customer": customers.create_customer,
+    "Item": items.create_item,
     "Payment": payments.create_payment,
 }
 _UPDATERS: dict[str, Callable[[CompanyState, Json], Json]] = {

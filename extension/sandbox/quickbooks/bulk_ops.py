@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from extension.sandbox.quickbooks import customers, payments, rules
+from extension.sandbox.quickbooks import customers, items, payments, rules
 from extension.sandbox.quickbooks.faults import Fault
 from extension.sandbox.quickbooks.state import CompanyState
 
@@ -38,6 +38,8 @@ def _one(company: CompanyState, item: Json) -> Json:
             saved = rules.create_invoice(company, body)
         elif operation == "create" and entity == "Customer":
             saved = customers.create_customer(company, body)
+        elif operation == "create" and entity == "Item":
+            saved = items.create_item(company, body)
         elif operation == "create" and entity == "Payment":
             saved = payments.create_payment(company, body)
         else:

@@ -286,6 +286,7 @@ SHAPES: dict[str, Shape] = {
         "CompanyName": text(query=True), "LegalName": text(query=True),
         "Country": text(query=True), "CompanyStartDate": QDATE,
         "FiscalYearStartMonth": text(), "SupportedLanguages": text(), "EmployerId": text(),
+        "DefaultTimeZone": ro(text()),
     },
     "Preferences": {**ENVELOPE},
 }  # fmt: skip

@@ -92,6 +92,14 @@ def _sales_line(company: CompanyState, line: Json, number: int, global_tax: bool
     detail = copy.deepcopy(line.get("SalesItemLineDetail") or {})
     amount = cents(dec(required(line, "Amount"), "Amount"))
     item = reference(company, "Item", detail.get("ItemRef"), "ItemRef")
+    if item.get("Type") == "Category":
+        raise Fault(
+            "2500",
+            "Invalid Reference Id",
+            "Invalid Reference Id : An item in this transaction is set up as a category instead "
+            "of a product or service. Please select a product or service.",
+            element="ItemRef",
+        )
     detail["ItemRef"] = {"value": item["Id"], "name": item["Name"]}
     qty, price = detail.get("Qty"), detail.get("UnitPrice")
     if qty is not None and price is not None:

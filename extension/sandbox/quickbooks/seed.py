@@ -210,9 +210,11 @@ def _preferences(home: str, multicurrency: bool, sales_tax: bool) -> dict[str, A
     }
 
 
-def _company_info(realm: str, name: str, country: str) -> dict[str, Any]:
+def _company_info(realm: str, name: str, country: str, zone: str) -> dict[str, Any]:
     return {
         "Id": "1",
+        # Minor version 75 added the company's time zone (reference §2.2).
+        "DefaultTimeZone": zone,
         "CompanyName": name,
         "LegalName": name,
         "Country": country,
@@ -235,7 +237,9 @@ def seed_company(company: CompanyState, *, global_tax: bool) -> None:
     other = ("EUR", "Euro") if global_tax else ("CAD", "Canadian Dollar")
     home_ref = (home, "British Pound Sterling" if global_tax else "United States Dollar")
     name = "Sandbox Company_GB_1" if global_tax else "Sandbox Company_US_1"
-    company.company_info = _company_info(company.realm_id, name, "GB" if global_tax else "US")
+    company.company_info = _company_info(
+        company.realm_id, name, "GB" if global_tax else "US", company.zone.key
+    )
     company.add("CompanyInfo", company.company_info)
     company.preferences = _preferences(home, multicurrency=True, sales_tax=True)
     company.add("Preferences", company.preferences)
