@@ -107,12 +107,20 @@ def test_the_open_panel_follows_quickbooks_without_a_click(
     (ARTIFACTS / "live-status-delay.txt").write_text(f"payment to panel: {delay:.2f} s\n")
     print(f"\npayment recorded → panel shows Paid: {delay:.2f} s")
     screenshot(page, "live-1-paid-by-itself")
-    _row(panel, voided).locator("summary").click()  # the menu closed again
 
-    # 2. Voided and deleted on the stand-in's invoice page.
+    # 2. Voided and deleted on the stand-in's invoice page. The voided row itself is swapped,
+    # and its menu, open with the focus on its button, is open and focused again after.
     tab.goto(f"{base}/sandbox/quickbooks/app/invoice?txnId={voided}")
     tab.get_by_role("button", name="Void").click()
     expect(_row(panel, voided)).to_have_attribute("data-status", "voided", timeout=15_000)
+    expect(_row(panel, voided).locator("details[data-menu]")).to_have_attribute("open", "")
+    assert (
+        frame.evaluate(f"() => document.getElementById('invoice-{voided}').dataset.untouched")
+        is None
+    )
+    focused = "() => document.activeElement && document.activeElement.closest('li.invoice')?.id"
+    assert frame.evaluate(focused) == f"invoice-{voided}"
+    _row(panel, voided).locator("summary").click()  # closed again
     tab.goto(f"{base}/sandbox/quickbooks/app/invoice?txnId={deleted}")
     tab.get_by_role("button", name="Delete").click()
     expect(tab.get_by_role("heading", name=f"Invoice {deleted} was deleted")).to_be_visible()
