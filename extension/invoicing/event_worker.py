@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 # Longer than one company's batch can take (three queries, each with its retries), so a live
 # worker's claim does not run out under it; a dead worker's events wait at most this long.
 CLAIM_TTL = timedelta(minutes=5)
-CLAIM_LIMIT = 500
+CLAIM_LIMIT = 1000  # as many ids as one Id IN (…) query takes
 MAX_ATTEMPTS = 8
 _FIRST_RETRY = 5.0
 _LAST_RETRY = 600.0
