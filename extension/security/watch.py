@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from extension.security.signed import TimedTokens, int_fields
 
 __all__ = ["WATCH_HEADER", "WATCH_TTL_SECONDS", "DealWatch", "WatchSigner", "InvalidWatch"]
 
@@ -35,26 +35,17 @@ class DealWatch:
 
 class WatchSigner:
     def __init__(self, secret_key: str, ttl_seconds: int = WATCH_TTL_SECONDS) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="deal-watch.v1")
+        self._tokens = TimedTokens(
+            secret_key, salt="deal-watch.v1", ttl_seconds=ttl_seconds, kind="watch ticket"
+        )
         self.ttl_seconds = ttl_seconds
 
     def issue(self, watch: DealWatch) -> str:
-        return self._serializer.dumps(
-            {"c": watch.company_id, "u": watch.user_id, "d": watch.deal_id}
-        )
+        return self._tokens.dumps({"c": watch.company_id, "u": watch.user_id, "d": watch.deal_id})
 
     def verify(self, token: str | None) -> DealWatch:
-        if not token:
-            raise InvalidWatch("missing watch ticket")
-        try:
-            data = self._serializer.loads(token, max_age=self.ttl_seconds)
-        except SignatureExpired as exc:
-            raise InvalidWatch("watch ticket expired", expired=True) from exc
-        except BadSignature as exc:
-            raise InvalidWatch("bad watch ticket") from exc
-        if not isinstance(data, dict):
+        ids = int_fields(self._tokens.loads(token, InvalidWatch), "c", "u", "d")
+        if ids is None:
             raise InvalidWatch("bad watch payload")
-        company, user, deal = data.get("c"), data.get("u"), data.get("d")
-        if not (isinstance(company, int) and isinstance(user, int) and isinstance(deal, int)):
-            raise InvalidWatch("bad watch payload")
+        company, user, deal = ids
         return DealWatch(company, user, deal)
