@@ -3,6 +3,9 @@
 The lifespan owns the database engine and one pooled ``httpx.AsyncClient`` per upstream
 (Pipedrive, QuickBooks); in sandbox mode those clients are wired to the in-process stand-ins
 through ``httpx.ASGITransport``, so the product code never knows it is talking to a sandbox.
+It also runs the background work that keeps invoice statuses live (the webhook event worker
+and the reconciler, ``extension.invoicing.live_sync``), started after the engine and clients
+and stopped before them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from extension.accounts.runtime import AccountsRuntime
+from extension.invoicing.live_sync import live_sync
 from extension.observability import RequestIdMiddleware
 from extension.sandbox import Sandbox, build_sandbox
 from extension.security.crypto import TokenCipher
@@ -135,7 +139,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if sandbox is not None:
                 sandbox.attach(app_http=app_http)
             try:
-                yield state
+                async with live_sync(services):
+                    yield state
             finally:
                 if sandbox is not None:
                     await sandbox.aclose()

@@ -39,6 +39,7 @@ __all__ = [
     "install_request_id_logging",
     "JsonFormatter",
     "TextFormatter",
+    "QuietPolls",
     "logging_config",
 ]
 
@@ -174,6 +175,21 @@ class TextFormatter(logging.Formatter):
             record.request_id = request_id
 
 
+class QuietPolls(logging.Filter):
+    """Leaves out the access line of an open panel's poll that found nothing new (``GET
+    …/live`` answered ``304``): every visible panel asks every two seconds, and those lines
+    would bury the rest. Any other answer to a poll is logged as usual; at ``LOG_LEVEL=debug``
+    every poll is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if not isinstance(args, tuple) or len(args) != 5:
+            return True
+        _client, method, path, _version, status = args
+        quiet = method == "GET" and str(path).split("?", 1)[0].endswith("/live")
+        return not (quiet and status == 304)
+
+
 def logging_config(log_format: str, log_level: str) -> dict[str, Any]:
     """The ``logging.config.dictConfig`` for the server; uvicorn applies it in every process.
 
@@ -184,11 +200,13 @@ def logging_config(log_format: str, log_level: str) -> dict[str, Any]:
     # uvicorn's TRACE (5) sits below DEBUG; dictConfig takes the number.
     level: int | str = 5 if log_level.upper() == "TRACE" else log_level.upper()
     # httpx and httpcore describe every upstream call at INFO and below: only when debugging.
-    libraries = "DEBUG" if level in {5, "DEBUG"} else "WARNING"
+    debugging = level in {5, "DEBUG"}
+    libraries = "DEBUG" if debugging else "WARNING"
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"app": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
+        "filters": {"quiet_polls": {"()": f"{QuietPolls.__module__}.{QuietPolls.__qualname__}"}},
         "handlers": {
             "app": {
                 "class": "logging.StreamHandler",
@@ -200,7 +218,12 @@ def logging_config(log_format: str, log_level: str) -> dict[str, Any]:
         "loggers": {
             # Up to the root's handler rather than uvicorn's own (replaced, not added to).
             "uvicorn": {"handlers": [], "level": level, "propagate": True},
-            "uvicorn.access": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.access": {
+                "handlers": [],
+                "level": level,
+                "propagate": True,
+                "filters": [] if debugging else ["quiet_polls"],
+            },
             "httpx": {"level": libraries},
             "httpcore": {"level": libraries},
         },

@@ -7,7 +7,8 @@ a query themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 import httpx
@@ -40,6 +41,9 @@ class Services:
     # Refresh locks, field cache, QuickBooks realm limits, the retry policy (its sleep).
     runtime: AccountsRuntime
     sandbox: Sandbox | None
+    # Set when a webhook request stored events: this process's event worker wakes at once
+    # (workers of other processes find them on their next look).
+    events_stored: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def get_services(request: Request) -> Services:

@@ -23,9 +23,22 @@ from starlette.datastructures import Secret
 
 from extension.security.crypto import parse_encryption_keys
 
-__all__ = ["Settings", "SettingsError", "SANDBOX_PREFIX", "LOG_FORMATS", "LOG_LEVELS"]
+__all__ = [
+    "Settings",
+    "SettingsError",
+    "SANDBOX_PREFIX",
+    "LOG_FORMATS",
+    "LOG_LEVELS",
+    "RECONCILE_DEFAULT",
+    "RECONCILE_SANDBOX_DEFAULT",
+]
 
 SANDBOX_PREFIX = "/sandbox"
+# Every five minutes (peers: 15 minutes or weekly); every minute in the sandbox, so that its
+# switch that drops webhooks shows the recovery while one watches.
+RECONCILE_DEFAULT = 300.0
+RECONCILE_SANDBOX_DEFAULT = 60.0
+_RECONCILE_RANGE = (1.0, 3600.0)
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 _DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -81,6 +94,10 @@ class Settings:
     # LOG_FORMAT: "text" for a terminal, "json" for one object per line; LOG_LEVEL as uvicorn's.
     log_format: str = "text"
     log_level: str = "info"
+    # QBO_RECONCILE_SECONDS: how often the reconciler asks QuickBooks what changed (CDC).
+    reconcile_interval: float = RECONCILE_DEFAULT
+    # QBO_BACKGROUND_SYNC: this process applies webhook events and reconciles (off: serve only).
+    background_sync: bool = True
 
     @property
     def sandbox_base_url(self) -> str:
@@ -134,6 +151,14 @@ class Settings:
         log_level = get("LOG_LEVEL", "info").lower()
         if log_level not in LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+
+        reconcile_interval = _seconds(
+            get("QBO_RECONCILE_SECONDS"),
+            RECONCILE_SANDBOX_DEFAULT if sandbox else RECONCILE_DEFAULT,
+        )
+        background = get("QBO_BACKGROUND_SYNC", "1").lower()
+        if background not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise SettingsError("QBO_BACKGROUND_SYNC must be 1 or 0 (on or off)")
 
         database_url = get("DATABASE_URL") or f"sqlite+aiosqlite:///{Path('data') / 'app.db'}"
         database_url = _async_driver(database_url)
@@ -210,7 +235,24 @@ class Settings:
             },
             log_format=log_format,
             log_level=log_level,
+            reconcile_interval=reconcile_interval,
+            background_sync=_truthy(background),
         )
+
+
+def _seconds(raw: str, default: float) -> float:
+    if not raw:
+        return default
+    low, high = _RECONCILE_RANGE
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not low <= value <= high:
+        raise SettingsError(
+            f"QBO_RECONCILE_SECONDS must be a number of seconds from {low:.0f} to {high:.0f}"
+        )
+    return value
 
 
 def _async_driver(url: str) -> str:

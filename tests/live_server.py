@@ -22,7 +22,7 @@ from extension.settings import Settings
 from extension.store.migrate import upgrade
 from tests.support import TEST_ENV
 
-__all__ = ["LiveServer", "live_server"]
+__all__ = ["LiveServer", "live_server", "live_server_env"]
 
 
 def _free_port() -> int:
@@ -40,12 +40,18 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_server_env() -> dict[str, str]:
+    """Settings of the live server beyond the tests' own (a test module may override it)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, live_server_env: dict[str, str]) -> Iterator[LiveServer]:
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'live.db'}"
     settings = Settings.from_env(
-        {**TEST_ENV, "APP_BASE_URL": base_url, "DATABASE_URL": database_url}
+        {**TEST_ENV, "APP_BASE_URL": base_url, "DATABASE_URL": database_url, **live_server_env}
     )
     upgrade(database_url)  # the live server runs on the migrated schema, as `make run` does
     app = create_app(settings)

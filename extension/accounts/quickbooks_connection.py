@@ -24,7 +24,7 @@ from extension.accounts.token_refresh import Access, GrantLost, expiring, refres
 from extension.manifest import load_manifest
 from extension.quickbooks.client import QuickBooksClient
 from extension.quickbooks.errors import QuickBooksError, QuickBooksReconnectRequired
-from extension.quickbooks.limits import RealmLimits
+from extension.quickbooks.limits import Limits
 from extension.quickbooks.models import CompanyInfo, Preferences
 from extension.quickbooks.oauth import IntuitOAuth, InvalidGrant, TokenSet
 from extension.security.crypto import TokenDecryptionError
@@ -149,7 +149,7 @@ def _client(
     services: Services,
     realm_id: str,
     tokens: _ConnectionTokens | _JustIssued,
-    limits: RealmLimits | None = None,
+    limits: Limits | None = None,
 ) -> QuickBooksClient:
     return QuickBooksClient(
         services.quickbooks_http,
@@ -166,7 +166,7 @@ async def client_for_company(
     company_id: int,
     *,
     now: Clock = utcnow,
-    limits: RealmLimits | None = None,
+    limits: Limits | None = None,
 ) -> QuickBooksClient:
     """A client for the company's QuickBooks company; raises QuickBooksReconnectRequired."""
     async with services.sessionmaker() as session:

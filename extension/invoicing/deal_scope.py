@@ -62,6 +62,10 @@ class DealScope:
     def realm_id(self) -> str:
         return self.status.realm_id
 
+    @property
+    def deal_id(self) -> int:
+        return self.deal.id
+
     def require_connected(self) -> None:
         if not self.status.connected:
             raise QuickBooksReconnectRequired("QuickBooks is not connected")

@@ -3,11 +3,13 @@
 A row carries the derived status (``derive_status`` on the mirrored amounts, in the QuickBooks
 company's today), whether QuickBooks can give it a payment link and if not why, the address an
 email would go to, where it opens in QuickBooks, and which deal it is linked to. Rows are plain
-values: templates render them without asking anything of anyone.
+values: templates render them without asking anything of anyone, and each has a ``version``
+that an open panel compares to learn which rows changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -89,6 +91,12 @@ class InvoiceRow:
     @property
     def dom_id(self) -> str:
         return f"invoice-{self.invoice_id}"
+
+    @property
+    def version(self) -> str:
+        """Changes whenever anything the row shows changes (its status on a new day too):
+        what an open panel compares to re-render only the rows that changed."""
+        return hashlib.blake2b(repr(self).encode(), digest_size=6).hexdigest()
 
 
 def quickbooks_app_url(settings: Settings, invoice_id: str) -> str:

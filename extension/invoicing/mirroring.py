@@ -48,4 +48,5 @@ def invoice_version(
         online_payment_allowed=invoice.allow_online_payment,
         voided=voided or invoice.looks_voided,
         sync_token=invoice.sync_token,
+        payment_ids=invoice.linked_payment_ids,
     )

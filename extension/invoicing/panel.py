@@ -6,13 +6,17 @@ for a refresh by itself right after it shows (so statuses are current without an
 anything, where the integration we replace waited for a click). A refresh reads every invoice of
 the deal in one query and swaps the list; when QuickBooks cannot be reached, is throttling us or
 needs a reconnect, the list stays as the mirror has it, marked as possibly out of date.
+
+The rows themselves (``deal_rows``) and the list's tag (``list_etag``) are shared with the live
+updates an open panel asks for every few seconds (``extension.invoicing.live_panel``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import hashlib
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from extension.accounts.permissions import Action
 from extension.accounts.quickbooks_connection import client_for_company
@@ -21,18 +25,23 @@ from extension.invoicing.company_clock import load_clock
 from extension.invoicing.deal_scope import DealScope, deal_customer_links, open_deal
 from extension.invoicing.invoice_rows import InvoiceRow, row_from_mirror, unread_row
 from extension.invoicing.mirror_sync import Staleness, read_by_ids, staleness_of
-from extension.invoicing.status import load_company_status
+from extension.invoicing.status import CompanyStatus, load_company_status
 from extension.invoicing.summaries import CurrencySummary, summarize_invoices
 from extension.quickbooks.errors import QuickBooksError
 from extension.services import Services
+from extension.settings import Settings
 from extension.store.deal_links import deal_links
 from extension.store.invoice_mirror import deal_invoices, deal_last_read
-from extension.store.link_models import ContactLink
+from extension.store.invoice_models import MirroredInvoice
+from extension.store.link_models import ContactLink, DealInvoiceLink
 from extension.store.models import utcnow
 
 __all__ = [
     "STALE_AFTER",
     "PanelView",
+    "DealRows",
+    "deal_rows",
+    "list_etag",
     "open_panel",
     "refresh_panel",
     "panel_view",
@@ -40,6 +49,20 @@ __all__ = [
 
 # How old the mirror may be before the panel refreshes itself when it opens.
 STALE_AFTER = timedelta(minutes=5)
+
+
+def list_etag(
+    rows: Sequence[InvoiceRow], summaries: Sequence[CurrencySummary], last_read: datetime | None
+) -> str:
+    """One tag for everything the invoice list shows: its rows (in order), the totals and
+    when it was read. An open panel sends it back (``If-None-Match``) to learn whether
+    anything changed; every process computes the same tag from the same mirror."""
+    digest = hashlib.blake2b(digest_size=10)
+    for row in rows:
+        digest.update(f"{row.invoice_id}:{row.version};".encode())
+    digest.update(repr(tuple(summaries)).encode())
+    digest.update((last_read.isoformat() if last_read else "").encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +79,72 @@ class PanelView:
     @property
     def deal_id(self) -> int:
         return self.scope.deal.id
+
+    @property
+    def etag(self) -> str:
+        return list_etag(self.rows, self.summaries, self.last_read)
+
+
+@dataclass(frozen=True, slots=True)
+class DealRows:
+    """The deal's invoice rows as the mirror has them."""
+
+    rows: list[InvoiceRow]
+    summaries: tuple[CurrencySummary, ...]
+    last_read: datetime | None
+    unread: bool  # a linked invoice has never been read
+
+
+async def deal_rows(
+    services: Services,
+    company_id: int,
+    status: CompanyStatus,
+    deal_id: int,
+    *,
+    gone: Collection[str] = (),
+    now: datetime | None = None,
+) -> DealRows:
+    """The rows of the deal's linked invoices, newest first (``gone``: linked ids a read just
+    found deleted), their totals and when they were read. Asks nothing of anyone but the
+    database."""
+    async with services.sessionmaker() as session:
+        pairs = await deal_invoices(session, company_id, status.realm_id, deal_id)
+        last_read = await deal_last_read(session, company_id, status.realm_id, deal_id)
+        clock = await load_clock(session, company_id, status.realm_id)
+    rows = _rows(pairs, services.settings, status, clock.today(now), gone)
+    unread = any(not row.read for row in rows)
+    summaries = summarize_invoices(row for row in rows if row.read)
+    return DealRows(rows=rows, summaries=summaries, last_read=last_read, unread=unread)
+
+
+def _rows(
+    pairs: Sequence[tuple[DealInvoiceLink, MirroredInvoice | None]],
+    settings: Settings,
+    status: CompanyStatus,
+    today: date,
+    gone: Collection[str],
+) -> list[InvoiceRow]:
+    rows: list[InvoiceRow] = []
+    for link, mirrored in pairs:
+        if mirrored is None:
+            deleted = link.invoice_id in gone
+            rows.append(
+                unread_row(
+                    link, home_currency=status.home_currency, settings=settings, deleted=deleted
+                )
+            )
+            continue
+        rows.append(
+            row_from_mirror(
+                mirrored,
+                today=today,
+                home_currency=status.home_currency,
+                online_payments=status.online_payments,
+                settings=settings,
+                link=link,
+            )
+        )
+    return rows
 
 
 async def _admin_names(services: Services, company_id: int) -> list[str]:
@@ -74,44 +163,20 @@ async def panel_view(
     admins = await _admin_names(services, scope.company_id)
     if not scope.status.connected:
         return PanelView(scope=scope, admins=admins)
-    settings, status = services.settings, scope.status
+    found = await deal_rows(
+        services, scope.company_id, scope.status, scope.deal.id, gone=gone, now=now
+    )
     async with services.sessionmaker() as session:
-        pairs = await deal_invoices(session, scope.company_id, scope.realm_id, scope.deal.id)
-        last_read = await deal_last_read(session, scope.company_id, scope.realm_id, scope.deal.id)
-        clock = await load_clock(session, scope.company_id, scope.realm_id)
         customers = await deal_customer_links(session, scope)
-    today = clock.today(now)
-    rows: list[InvoiceRow] = []
-    unread = False
-    for link, mirrored in pairs:
-        if mirrored is None:
-            deleted = link.invoice_id in gone
-            unread = unread or not deleted
-            rows.append(
-                unread_row(
-                    link, home_currency=status.home_currency, settings=settings, deleted=deleted
-                )
-            )
-            continue
-        rows.append(
-            row_from_mirror(
-                mirrored,
-                today=today,
-                home_currency=status.home_currency,
-                online_payments=status.online_payments,
-                settings=settings,
-                link=link,
-            )
-        )
     moment = now or utcnow()
-    old = last_read is None or moment - last_read > STALE_AFTER
+    old = found.last_read is None or moment - found.last_read > STALE_AFTER
     return PanelView(
         scope=scope,
-        rows=rows,
-        summaries=summarize_invoices(row for row in rows if row.read),
-        last_read=last_read,
+        rows=found.rows,
+        summaries=found.summaries,
+        last_read=found.last_read,
         stale=stale,
-        needs_refresh=stale is None and bool(rows) and (unread or old),
+        needs_refresh=stale is None and bool(found.rows) and (found.unread or old),
         admins=admins,
         customers=customers,
     )

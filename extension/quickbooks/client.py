@@ -34,7 +34,7 @@ from extension.quickbooks.invoice_models import (
     PaymentLine,
     QueryPage,
 )
-from extension.quickbooks.limits import RealmLimits
+from extension.quickbooks.limits import Limits
 from extension.quickbooks.models import (
     Account,
     CompanyInfo,
@@ -85,7 +85,7 @@ class QuickBooksClient:
         api_url: str,
         realm_id: str,
         tokens: TokenProvider,
-        limits: RealmLimits | None = None,
+        limits: Limits | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.realm_id = realm_id
@@ -129,6 +129,19 @@ class QuickBooksClient:
             if len(page.items) < query.max_results:
                 return found
             query = query.next_page()
+
+    async def read_many(
+        self, cls: type[E], entity_ids: Sequence[str], *, include: str = ""
+    ) -> list[E]:
+        """Many entities in one query per thousand ids (``Id IN (...)``); ids QuickBooks does
+        not have (deleted transactions, inactive names) are simply absent."""
+        found: list[E] = []
+        ids = list(dict.fromkeys(entity_ids))
+        for start in range(0, len(ids), MAX_RESULTS_LIMIT):
+            chunk = ids[start : start + MAX_RESULTS_LIMIT]
+            query = Query(cls.ENTITY).where_in("Id", chunk).page(1, MAX_RESULTS_LIMIT)
+            found.extend((await self.query(cls, query, include=include)).items)
+        return found
 
     async def count(self, query: Query) -> int:
         body = await self._transport.json(
@@ -188,6 +201,10 @@ class QuickBooksClient:
     async def get_customer(self, customer_id: str) -> Customer:
         return await self.read(Customer, customer_id)
 
+    async def get_customers(self, customer_ids: Sequence[str]) -> list[Customer]:
+        """Many active customers in one query per thousand ids."""
+        return await self.read_many(Customer, customer_ids)
+
     async def find_customers(self, name_prefix: str, *, limit: int = 20) -> list[Customer]:
         query = Query("Customer").where("DisplayName", "LIKE", f"{name_prefix}%")
         page = await self.query(Customer, query.ordered_by("DisplayName").page(1, limit))
@@ -211,14 +228,9 @@ class QuickBooksClient:
         self, invoice_ids: Sequence[str], *, include_link: bool = False
     ) -> list[Invoice]:
         """Many invoices in one query per thousand ids (``Id IN (...)``)."""
-        found: list[Invoice] = []
-        ids = list(dict.fromkeys(invoice_ids))
-        include = "invoiceLink" if include_link else ""
-        for start in range(0, len(ids), MAX_RESULTS_LIMIT):
-            chunk = ids[start : start + MAX_RESULTS_LIMIT]
-            query = Query("Invoice").where_in("Id", chunk).page(1, MAX_RESULTS_LIMIT)
-            found.extend((await self.query(Invoice, query, include=include)).items)
-        return found
+        return await self.read_many(
+            Invoice, invoice_ids, include="invoiceLink" if include_link else ""
+        )
 
     async def create_invoice(
         self, draft: InvoiceDraft, *, requestid: str | None = None, include_link: bool = False
@@ -333,6 +345,10 @@ class QuickBooksClient:
 
     async def get_payment(self, payment_id: str) -> Payment:
         return await self.read(Payment, payment_id)
+
+    async def get_payments(self, payment_ids: Sequence[str]) -> list[Payment]:
+        """Many payments in one query per thousand ids; deleted ones are absent."""
+        return await self.read_many(Payment, payment_ids)
 
     async def update_payment_lines(
         self, payment: Payment, lines: Sequence[PaymentLine], *, sync_token: str

@@ -11,20 +11,54 @@
 One :class:`RealmLimits` is shared by every QuickBooks client of the app (the lifespan makes it),
 so two requests for the same realm see the same window. Semaphores belong to an event loop, so
 each loop gets its own set.
+
+Background work (applying webhook events, reconciling) goes through a :class:`BackgroundShare`
+of the same limits: it counts in the realm's window and slots like anyone else, but may take
+only a bounded part of them (a few of the ten slots, a fifth of the 500 requests a minute),
+and after a 429 it rests one window longer than the people using the app do, so the minute
+after a throttle belongs to them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-__all__ = ["RealmLimits", "MAX_IN_FLIGHT_PER_REALM", "WINDOW_SECONDS"]
+__all__ = [
+    "Limits",
+    "RealmLimits",
+    "BackgroundShare",
+    "MAX_IN_FLIGHT_PER_REALM",
+    "WINDOW_SECONDS",
+    "BACKGROUND_IN_FLIGHT",
+    "BACKGROUND_PER_MINUTE",
+]
 
 MAX_IN_FLIGHT_PER_REALM = 10
 WINDOW_SECONDS = 60.0
+# What background work may use of each realm's budget, per process (reference §6.2: 10 in
+# flight, 500 a minute): the rest is always left to the people using the app.
+BACKGROUND_IN_FLIGHT = 3
+BACKGROUND_PER_MINUTE = 100
+
+
+class Limits(Protocol):
+    """What the transport asks of a realm's limits before and after each request."""
+
+    def wait_left(self, realm_id: str) -> float: ...
+
+    def in_flight(self, realm_id: str) -> AbstractAsyncContextManager[Any]: ...
+
+    def note_request(self, realm_id: str) -> None: ...
+
+    def throttled(self, realm_id: str, retry_after: float | None = None) -> float: ...
 
 
 @dataclass(slots=True)
@@ -51,6 +85,10 @@ class RealmLimits:
 
     def __repr__(self) -> str:
         return f"RealmLimits(realms={len(self._windows)})"
+
+    @property
+    def window(self) -> float:
+        return self._window
 
     def in_flight(self, realm_id: str) -> asyncio.Semaphore:
         per_loop = self._semaphores.setdefault(asyncio.get_running_loop(), {})
@@ -88,3 +126,60 @@ class RealmLimits:
             until = now + self._window
         window.closed_until = max(window.closed_until, until)
         return window.closed_until - now
+
+
+class BackgroundShare:
+    """A bounded share of a :class:`RealmLimits` for work nobody is waiting on."""
+
+    def __init__(
+        self,
+        shared: RealmLimits,
+        *,
+        max_in_flight: int = BACKGROUND_IN_FLIGHT,
+        per_minute: int = BACKGROUND_PER_MINUTE,
+    ) -> None:
+        self.shared = shared
+        self._max_in_flight = max_in_flight
+        self._per_minute = per_minute
+        self._sent: dict[str, deque[float]] = {}
+        self._rest_until: dict[str, float] = {}
+        self._semaphores: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]
+        ] = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        return f"BackgroundShare(in_flight={self._max_in_flight}, per_minute={self._per_minute})"
+
+    def _recent(self, realm_id: str) -> deque[float]:
+        sent = self._sent.setdefault(realm_id, deque())
+        horizon = self.shared.clock() - self.shared.window
+        while sent and sent[0] <= horizon:
+            sent.popleft()
+        return sent
+
+    def wait_left(self, realm_id: str) -> float:
+        now = self.shared.clock()
+        waits = [self.shared.wait_left(realm_id), self._rest_until.get(realm_id, 0.0) - now]
+        sent = self._recent(realm_id)
+        if len(sent) >= self._per_minute:
+            waits.append(sent[0] + self.shared.window - now)
+        return max(max(waits), 0.0)
+
+    @contextlib.asynccontextmanager
+    async def in_flight(self, realm_id: str) -> AsyncIterator[None]:
+        per_loop = self._semaphores.setdefault(asyncio.get_running_loop(), {})
+        own = per_loop.setdefault(realm_id, asyncio.Semaphore(self._max_in_flight))
+        async with own, self.shared.in_flight(realm_id):
+            yield
+
+    def note_request(self, realm_id: str) -> None:
+        self.shared.note_request(realm_id)
+        self._recent(realm_id).append(self.shared.clock())
+
+    def throttled(self, realm_id: str, retry_after: float | None = None) -> float:
+        wait = self.shared.throttled(realm_id, retry_after)
+        rest = wait + self.shared.window
+        self._rest_until[realm_id] = max(
+            self._rest_until.get(realm_id, 0.0), self.shared.clock() + rest
+        )
+        return rest

@@ -28,7 +28,7 @@ from extension.quickbooks.errors import (
     QuickBooksUnavailable,
     error_from_response,
 )
-from extension.quickbooks.limits import RealmLimits
+from extension.quickbooks.limits import Limits, RealmLimits
 from extension.quickbooks.wire import decode_json, encode_json
 from extension.upstream_retry import RetryPolicy, call_with_retries, parse_retry_after
 
@@ -66,7 +66,7 @@ class QuickBooksTransport:
         api_url: str,
         realm_id: str,
         tokens: TokenProvider,
-        limits: RealmLimits | None = None,
+        limits: Limits | None = None,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:

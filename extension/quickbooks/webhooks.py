@@ -42,6 +42,8 @@ class WebhookEvent:
     occurred_at: str
     dedup_key: str
     payload_format: Literal["legacy", "cloudevents"]
+    # Merge: the id merged into ``entity_id`` (and deleted); empty for other operations.
+    deleted_id: str = ""
 
 
 def verify_signature(verifier_token: str, body: bytes, signature: str | None) -> bool:
@@ -63,6 +65,7 @@ def _legacy(body: dict[str, Any]) -> list[WebhookEvent]:
                 continue
             name, eid = str(entity.get("name", "")), str(entity.get("id", ""))
             op, updated = str(entity.get("operation", "")), str(entity.get("lastUpdated", ""))
+            deleted = entity.get("deletedId")
             events.append(
                 WebhookEvent(
                     realm_id=realm,
@@ -72,6 +75,7 @@ def _legacy(body: dict[str, Any]) -> list[WebhookEvent]:
                     occurred_at=updated,
                     dedup_key=f"legacy:{realm}:{name}:{eid}:{op}:{updated}",
                     payload_format="legacy",
+                    deleted_id=str(deleted) if deleted not in (None, "") else "",
                 )
             )
     return events
@@ -83,6 +87,8 @@ def _cloud_event(event: dict[str, Any]) -> WebhookEvent | None:
     if len(parts) < 3 or not event.get("id"):
         return None
     entity = _ENTITY_NAMES.get(parts[1].lower(), parts[1][:1].upper() + parts[1][1:])
+    data = event.get("data")
+    deleted = data.get("deletedid") if isinstance(data, dict) else None
     return WebhookEvent(
         realm_id=str(event.get("intuitaccountid", "")),
         entity_name=entity,
@@ -91,6 +97,7 @@ def _cloud_event(event: dict[str, Any]) -> WebhookEvent | None:
         occurred_at=str(event.get("time", "")),
         dedup_key=f"ce:{event['id']}",
         payload_format="cloudevents",
+        deleted_id=str(deleted) if deleted not in (None, "") else "",
     )
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
 from extension.security.session import SESSION_TTL_SECONDS
+from extension.security.signed import TimedTokens, int_fields
 
 __all__ = ["DownloadGrant", "DownloadSigner", "InvalidDownload"]
 
@@ -33,31 +32,20 @@ class DownloadGrant:
 
 class DownloadSigner:
     def __init__(self, secret_key: str, ttl_seconds: int = SESSION_TTL_SECONDS) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="invoice-download.v1")
+        self._tokens = TimedTokens(
+            secret_key, salt="invoice-download.v1", ttl_seconds=ttl_seconds, kind="download token"
+        )
         self.ttl_seconds = ttl_seconds
 
     def issue(self, grant: DownloadGrant) -> str:
-        return self._serializer.dumps(
+        return self._tokens.dumps(
             {"c": grant.company_id, "u": grant.user_id, "d": grant.deal_id, "i": grant.invoice_id}
         )
 
     def verify(self, token: str | None) -> DownloadGrant:
-        if not token:
-            raise InvalidDownload("missing download token")
-        try:
-            data = self._serializer.loads(token, max_age=self.ttl_seconds)
-        except SignatureExpired as exc:
-            raise InvalidDownload("download link expired", expired=True) from exc
-        except BadSignature as exc:
-            raise InvalidDownload("bad download token") from exc
-        if not isinstance(data, dict):
+        data = self._tokens.loads(token, InvalidDownload)
+        ids, invoice = int_fields(data, "c", "u", "d"), data.get("i")
+        if ids is None or not isinstance(invoice, str):
             raise InvalidDownload("bad download payload")
-        company, user, deal, invoice = data.get("c"), data.get("u"), data.get("d"), data.get("i")
-        if not (
-            isinstance(company, int)
-            and isinstance(user, int)
-            and isinstance(deal, int)
-            and isinstance(invoice, str)
-        ):
-            raise InvalidDownload("bad download payload")
+        company, user, deal = ids
         return DownloadGrant(company, user, deal, invoice)

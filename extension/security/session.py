@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from extension.security.signed import TimedTokens, int_fields
 
 __all__ = ["SESSION_HEADER", "SESSION_TTL_SECONDS", "AppSession", "SessionSigner", "InvalidSession"]
 
@@ -34,24 +34,17 @@ class AppSession:
 
 class SessionSigner:
     def __init__(self, secret_key: str, ttl_seconds: int = SESSION_TTL_SECONDS) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="app-session.v1")
+        self._tokens = TimedTokens(
+            secret_key, salt="app-session.v1", ttl_seconds=ttl_seconds, kind="session token"
+        )
         self.ttl_seconds = ttl_seconds
 
     def issue(self, session: AppSession) -> str:
-        return self._serializer.dumps({"c": session.company_id, "u": session.user_id})
+        return self._tokens.dumps({"c": session.company_id, "u": session.user_id})
 
     def verify(self, token: str | None) -> AppSession:
-        if not token:
-            raise InvalidSession("missing session token")
-        try:
-            data = self._serializer.loads(token, max_age=self.ttl_seconds)
-        except SignatureExpired as exc:
-            raise InvalidSession("session expired", expired=True) from exc
-        except BadSignature as exc:
-            raise InvalidSession("bad session token") from exc
-        if not isinstance(data, dict):
+        ids = int_fields(self._tokens.loads(token, InvalidSession), "c", "u")
+        if ids is None:
             raise InvalidSession("bad session payload")
-        company_id, user_id = data.get("c"), data.get("u")
-        if not isinstance(company_id, int) or not isinstance(user_id, int):
-            raise InvalidSession("bad session payload")
+        company_id, user_id = ids
         return AppSession(company_id=company_id, user_id=user_id)

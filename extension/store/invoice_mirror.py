@@ -10,6 +10,13 @@ still records that it was read (``read_at``).
 Deletion is final in QuickBooks, so marking an invoice deleted moves its time forward to the
 deletion and no older version can bring it back; a newer version (QuickBooks says it exists)
 would.
+
+Each stored version also replaces the payments the invoice names (``InvoicePayment``), so a
+payment that later changes or disappears leads back to every invoice it paid.
+
+Rows are written in invoice-id order (QuickBooks' ids are numbers, so also the order it created
+them in): two writers storing overlapping invoices lock them in the same order and never
+deadlock each other on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -20,11 +27,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from extension.store.invoice_models import MirroredInvoice
+from extension.store.invoice_models import InvoicePayment, MirroredInvoice
 from extension.store.link_models import DealInvoiceLink
 from extension.store.models import utcnow
 from extension.store.upsert import insert_for
@@ -36,6 +43,8 @@ __all__ = [
     "mirrored_invoices",
     "deal_invoices",
     "deal_last_read",
+    "invoices_paid_by",
+    "linked_invoices_of_customers",
 ]
 
 # Rows per statement: 19 bound columns each stays far below SQLite's 32,766 variables.
@@ -66,10 +75,17 @@ class InvoiceVersion:
     online_payment_allowed: bool = False
     voided: bool = False
     sync_token: str = ""
+    # The payments its LinkedTxn names (kept beside the mirror, not in it).
+    payment_ids: tuple[str, ...] = ()
+
+
+def _numeric(invoice_id: str) -> tuple[int, str]:
+    return len(invoice_id), invoice_id
 
 
 def _row(version: InvoiceVersion, read_at: datetime) -> dict[str, Any]:
     values = asdict(version)
+    values.pop("payment_ids")
     values["qbo_updated_at"] = values.pop("updated_at")
     return {**values, "deleted": False, "read_at": read_at}
 
@@ -90,9 +106,8 @@ async def upsert_invoices(
         if seen is None or seen.updated_at <= version.updated_at:
             newest[version.invoice_id] = version
     at = read_at or utcnow()
-    rows = [
-        {"company_id": company_id, "realm_id": realm_id, **_row(v, at)} for v in newest.values()
-    ]
+    ordered = [newest[invoice_id] for invoice_id in sorted(newest, key=_numeric)]
+    rows = [{"company_id": company_id, "realm_id": realm_id, **_row(v, at)} for v in ordered]
     stored: set[str] = set()
     for start in range(0, len(rows), _BATCH):
         stmt = insert_for(session, MirroredInvoice).values(rows[start : start + _BATCH])
@@ -105,7 +120,94 @@ async def upsert_invoices(
             where=MirroredInvoice.qbo_updated_at <= stmt.excluded.qbo_updated_at,
         ).returning(MirroredInvoice.invoice_id)
         stored.update(await session.scalars(stmt))
+    await _replace_payments(
+        session, company_id, realm_id, [v for v in ordered if v.invoice_id in stored]
+    )
     return stored
+
+
+async def _replace_payments(
+    session: AsyncSession, company_id: int, realm_id: str, versions: list[InvoiceVersion]
+) -> None:
+    """The stored versions' payments replace what those invoices named before."""
+    for start in range(0, len(versions), _BATCH):
+        chunk = versions[start : start + _BATCH]
+        await session.execute(
+            delete(InvoicePayment).where(
+                InvoicePayment.company_id == company_id,
+                InvoicePayment.realm_id == realm_id,
+                InvoicePayment.invoice_id.in_([v.invoice_id for v in chunk]),
+            )
+        )
+        links = sorted(
+            {
+                (payment_id, v.invoice_id)
+                for v in chunk
+                for payment_id in v.payment_ids
+                if payment_id
+            }
+        )
+        if links:
+            await session.execute(
+                insert_for(session, InvoicePayment)
+                .values(
+                    [
+                        {
+                            "company_id": company_id,
+                            "realm_id": realm_id,
+                            "payment_id": payment_id,
+                            "invoice_id": invoice_id,
+                        }
+                        for payment_id, invoice_id in links
+                    ]
+                )  # fmt: skip
+                .on_conflict_do_nothing()
+            )
+
+
+async def invoices_paid_by(
+    session: AsyncSession, company_id: int, realm_id: str, payment_ids: Iterable[str]
+) -> dict[str, set[str]]:
+    """For each of these payments, the invoices that named it when they were last read."""
+    wanted = sorted(set(payment_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(InvoicePayment.payment_id, InvoicePayment.invoice_id).where(
+            InvoicePayment.company_id == company_id,
+            InvoicePayment.realm_id == realm_id,
+            InvoicePayment.payment_id.in_(wanted),
+        )
+    )
+    paid: dict[str, set[str]] = {}
+    for payment_id, invoice_id in rows:
+        paid.setdefault(payment_id, set()).add(invoice_id)
+    return paid
+
+
+async def linked_invoices_of_customers(
+    session: AsyncSession, company_id: int, realm_id: str, customer_ids: Iterable[str]
+) -> set[str]:
+    """Invoices linked to a deal whose mirrored copy bills one of these customers (a merge
+    moves them to the customer they were merged into)."""
+    wanted = sorted(set(customer_ids))
+    if not wanted:
+        return set()
+    rows = await session.scalars(
+        select(MirroredInvoice.invoice_id)
+        .join(
+            DealInvoiceLink,
+            (DealInvoiceLink.company_id == MirroredInvoice.company_id)
+            & (DealInvoiceLink.realm_id == MirroredInvoice.realm_id)
+            & (DealInvoiceLink.invoice_id == MirroredInvoice.invoice_id),
+        )
+        .where(
+            MirroredInvoice.company_id == company_id,
+            MirroredInvoice.realm_id == realm_id,
+            MirroredInvoice.customer_id.in_(wanted),
+        )
+    )
+    return set(rows)
 
 
 async def mark_deleted(

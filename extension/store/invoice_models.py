@@ -1,4 +1,5 @@
-"""The local invoice mirror, the attempts to create invoices, and the reconciler's state.
+"""The local invoice mirror (with the payments each invoice names), the attempts to create
+invoices, and the reconciler's state.
 
 The mirror holds the QuickBooks fields the deal panel and the all-invoices modal show, so both
 render without calling QuickBooks; ``qbo_updated_at`` (QuickBooks' ``MetaData.LastUpdatedTime``)
@@ -29,7 +30,7 @@ from sqlalchemy.types import TypeDecorator
 
 from extension.store.models import Base, utcnow
 
-__all__ = ["ExactMoney", "MirroredInvoice", "CreateAttempt", "InvoiceSyncState"]
+__all__ = ["ExactMoney", "MirroredInvoice", "CreateAttempt", "InvoiceSyncState", "InvoicePayment"]
 
 _CENTS = Decimal("0.01")
 
@@ -166,6 +167,29 @@ class InvoiceSyncState(Base):
     )
     realm_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     cdc_checkpoint: Mapped[datetime | None] = mapped_column(default=None)
+    # When a reconciliation last completed (the next is due an interval later).
+    reconciled_at: Mapped[datetime | None] = mapped_column(default=None)
     lease_holder: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InvoicePayment(Base):
+    """A payment an invoice named in its ``LinkedTxn`` when it was last mirrored.
+
+    A payment that changes or is deleted names only the invoices it pays *now*; the ones it
+    no longer pays are found here, so their balances are read again too.
+    """
+
+    __tablename__ = "invoice_payments"
+    __table_args__ = (
+        # Replacing an invoice's payments after it is read again.
+        Index("ix_invoice_payments_invoice", "company_id", "realm_id", "invoice_id"),
+    )
+
+    company_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    realm_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(32), primary_key=True)

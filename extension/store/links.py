@@ -30,6 +30,8 @@ __all__ = [
     "contact_links",
     "forget_contact_link",
     "note_customer_seen",
+    "linked_customer_ids",
+    "follow_customer_merge",
     "link_product",
     "product_links",
     "forget_product_link",
@@ -149,6 +151,59 @@ async def note_customer_seen(
         .values(customer_name=name, customer_currency=currency)
     )
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+async def linked_customer_ids(
+    session: AsyncSession, company_id: int, realm_id: str, customer_ids: Iterable[str]
+) -> set[str]:
+    """Which of these customers some contact is linked to."""
+    wanted = sorted(set(customer_ids))
+    if not wanted:
+        return set()
+    rows = await session.scalars(
+        select(ContactLink.customer_id).where(
+            ContactLink.company_id == company_id,
+            ContactLink.realm_id == realm_id,
+            ContactLink.customer_id.in_(wanted),
+        )
+    )
+    return set(rows)
+
+
+async def follow_customer_merge(
+    session: AsyncSession,
+    company_id: int,
+    realm_id: str,
+    *,
+    merged_id: str,
+    into_id: str,
+    name: str,
+    currency: str,
+) -> int:
+    """QuickBooks merged customer ``merged_id`` into ``into_id`` and deleted it: every contact
+    linked to the merged one is linked to the one that remains (its transactions moved there
+    too), audited as QuickBooks' doing. Returns how many contacts moved."""
+    moved = list(
+        await session.scalars(
+            update(ContactLink)
+            .where(
+                ContactLink.company_id == company_id,
+                ContactLink.realm_id == realm_id,
+                ContactLink.customer_id == merged_id,
+            )
+            .values(customer_id=into_id, customer_name=name, customer_currency=currency)
+            .returning(ContactLink.id)
+        )
+    )
+    if moved:
+        await record_audit(
+            session,
+            company_id,
+            None,
+            "contact.customer_merged",
+            {"merged_customer_id": merged_id, "customer_id": into_id, "contacts": len(moved)},
+        )
+    return len(moved)
 
 
 async def link_product(

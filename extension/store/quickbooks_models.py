@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extension.store.models import Base, utcnow
@@ -48,10 +57,20 @@ class QuickBooksConnection(Base):
 
 
 class QuickBooksWebhookEvent(Base):
-    """One change notification, stored once however often Intuit delivers it."""
+    """One change notification, stored once however often Intuit delivers it.
+
+    Its life (``extension.store.webhook_events``): stored by the webhook request → claimed by
+    one process's event worker until ``claim_expires_at`` → applied (``processed_at`` and an
+    ``outcome``). A claim whose holder died runs out and the event is claimed again; a failed
+    attempt gives the claim back with a later ``claim_expires_at`` (the retry's time).
+    """
 
     __tablename__ = "quickbooks_webhook_events"
-    __table_args__ = (UniqueConstraint("company_id", "dedup_key"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "dedup_key"),
+        # The workers' look for work: events not applied yet, oldest first.
+        Index("ix_quickbooks_webhook_events_pending", "processed_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     company_id: Mapped[int] = mapped_column(
@@ -64,8 +83,17 @@ class QuickBooksWebhookEvent(Base):
     operation: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[str] = mapped_column(String(64), default="")
     payload_format: Mapped[str] = mapped_column(String(16))
+    # Merge: the id QuickBooks merged into ``entity_id`` and deleted (legacy ``deletedId``,
+    # CloudEvents ``data.deletedid``).
+    deleted_id: Mapped[str] = mapped_column(String(64), default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # applied, ignored (no deal's invoice, another realm, an entity we do not follow),
+    # not_connected, failed (gave up retrying: the reconciler's change data capture covers it)
+    outcome: Mapped[str] = mapped_column(String(16), default="")
 
 
 class ConsumedConnectTicket(Base):

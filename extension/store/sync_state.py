@@ -12,7 +12,10 @@ The lease rule:
 - **Renew** and **release** act only while the caller is still the holder.
 - **Advancing the checkpoint** requires holding the lease in the same statement (a fencing
   check): a holder that lost its lease while CDC was running cannot move the checkpoint its
-  successor now owns. The checkpoint only moves forward.
+  successor now owns. The checkpoint only moves forward; advancing it also records when the
+  reconciliation completed (``reconciled_at``), which says when the next one is due.
+- **Candidates** are the connected companies whose lease is free, expired or the caller's: one
+  query per round, so a process does not knock on every lease another process holds.
 
 Times come from the caller (``now``), the app's clock: processes on several hosts need their
 clocks in sync (NTP) to well within the lease length.
@@ -20,17 +23,21 @@ clocks in sync (NTP) to well within the lease length.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from extension.store.invoice_models import InvoiceSyncState
 from extension.store.models import utcnow
+from extension.store.quickbooks_models import QuickBooksConnection
 from extension.store.upsert import insert_for
 
 __all__ = [
+    "LeaseCandidate",
+    "lease_candidates",
     "acquire_reconciler_lease",
     "renew_reconciler_lease",
     "release_reconciler_lease",
@@ -41,6 +48,49 @@ __all__ = [
 
 def _key(company_id: int, realm_id: str) -> tuple[ColumnElement[bool], ...]:
     return (InvoiceSyncState.company_id == company_id, InvoiceSyncState.realm_id == realm_id)
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseCandidate:
+    company_id: int
+    realm_id: str
+    held_by_caller: bool
+    reconciled_at: datetime | None
+
+
+async def lease_candidates(
+    session: AsyncSession, *, holder: str, now: datetime
+) -> list[LeaseCandidate]:
+    """Every connected company (its current realm) whose lease ``holder`` could take or holds."""
+    state = InvoiceSyncState
+    rows = await session.execute(
+        select(
+            QuickBooksConnection.company_id,
+            QuickBooksConnection.realm_id,
+            state.lease_holder,
+            state.reconciled_at,
+        )
+        .outerjoin(
+            state,
+            and_(
+                state.company_id == QuickBooksConnection.company_id,
+                state.realm_id == QuickBooksConnection.realm_id,
+            ),
+        )
+        .where(
+            QuickBooksConnection.needs_reconnect.is_(False),
+            or_(
+                state.lease_holder.is_(None),
+                state.lease_holder == holder,
+                state.lease_expires_at <= now,
+            ),
+        )
+        .order_by(QuickBooksConnection.company_id)
+    )
+    return [
+        LeaseCandidate(company_id, realm_id, lease_holder == holder, reconciled_at)
+        for company_id, realm_id, lease_holder, reconciled_at in rows
+    ]
 
 
 async def acquire_reconciler_lease(
@@ -139,6 +189,7 @@ async def advance_cdc_checkpoint(
         )
         .values(
             cdc_checkpoint=case((or_(checkpoint.is_(None), checkpoint < to), to), else_=checkpoint),
+            reconciled_at=at,
             updated_at=at,
         )
         .returning(InvoiceSyncState.realm_id)

@@ -25,6 +25,7 @@ from extension.invoicing import actions
 from extension.invoicing.all_invoices import RangeFilter, modal_row, modal_totals
 from extension.invoicing.deal_scope import DealScope, InvoiceOutOfScope
 from extension.invoicing.invoice_rows import InvoiceRow, LinkBlocker
+from extension.invoicing.live_panel import LiveScope
 from extension.invoicing.panel import panel_view
 from extension.security.downloads import DownloadGrant, DownloadSigner, InvalidDownload
 from extension.services import Services, get_services
@@ -71,7 +72,7 @@ def _signer(services: Services) -> DownloadSigner:
 
 def row_tools(
     request: Request,
-    scope: DealScope,
+    scope: DealScope | LiveScope,
     variant: str,
     rows: Iterable[InvoiceRow],
     *,
@@ -83,14 +84,14 @@ def row_tools(
     for row in rows:
         if row.read and row.state.value != "deleted":
             token = signer.issue(
-                DownloadGrant(scope.company_id, scope.user.user_id, scope.deal.id, row.invoice_id)
+                DownloadGrant(scope.company_id, scope.user.user_id, scope.deal_id, row.invoice_id)
             )
             url = request.url_for(
-                "invoices:pdf", deal_id=scope.deal.id, invoice_id=row.invoice_id
+                "invoices:pdf", deal_id=scope.deal_id, invoice_id=row.invoice_id
             ).include_query_params(t=token)
             links[row.invoice_id] = str(url)
     return RowTools(
-        deal_id=scope.deal.id,
+        deal_id=scope.deal_id,
         allowed=scope.grants.allowed,
         status=scope.status,
         variant=variant,

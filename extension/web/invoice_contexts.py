@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from extension.invoicing.all_invoices import AllInvoicesView, RangeTotals
 from extension.invoicing.invoice_rows import InvoiceRow
+from extension.invoicing.live_panel import LiveList
 from extension.invoicing.panel import PanelView
 from extension.invoicing.status import CompanyStatus
 
 __all__ = [
     "RowTools",
     "PanelContentContext",
+    "PanelLiveContext",
     "PanelRowContext",
     "AllInvoicesContext",
     "AllRowContext",
@@ -42,6 +44,17 @@ class PanelContentContext:
     tools: RowTools
     # Manifest modal id → the action_id open_modal sends for it.
     modal_actions: dict[str, str] = field(default_factory=dict)
+    # The list's live updates: the watch ticket its polls carry, and how often they ask.
+    watch: str = ""
+    poll_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PanelLiveContext:
+    """A poll's answer: the rows that changed, the totals and the "read" line, out of band."""
+
+    live: LiveList
+    tools: RowTools
 
 
 @dataclass(frozen=True, slots=True)

@@ -375,6 +375,10 @@ def audit_action(action: str) -> str:
         "product.linked": N_("%(who)s linked a product to a QuickBooks item"),
         "customer.created": N_("%(who)s created a QuickBooks customer"),
         "item.created": N_("%(who)s created a QuickBooks product or service"),
+        # QuickBooks merged the customer a contact was linked to: nobody here did it.
+        "contact.customer_merged": N_(
+            "QuickBooks merged a linked customer into another; its contacts now link to that one"
+        ),
     }
     return worded.get(action, N_("%(who)s: %(action)s"))
 

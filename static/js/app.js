@@ -8,6 +8,10 @@
  * - Behaviour is declared in markup with data-sdk-* attributes, so no inline script is needed.
  * - It has no words of its own: what it says comes from the server, in the viewer's language
  *   (data-text-* on <body>, HX-Trigger snackbars, data-confirm-* on the control).
+ * - While the panel is visible it asks every few seconds what changed (#panel-live): the list's
+ *   tag goes as If-None-Match and each row's version as `known`; the answer is 304 or only the
+ *   changed rows, swapped out of band with their open menu and focus kept. Hidden (the SDK's
+ *   visibility event, or a background tab) it stops asking, and asks at once when shown.
  */
 (function () {
   "use strict";
@@ -243,6 +247,10 @@
     if (!question || !sdk) return;
     event.preventDefault();
     var elt = event.detail.elt;
+    // A live update must not replace the row while the question is open: the confirmed
+    // request would leave from a row no longer on the page.
+    var row = elt.closest("li.invoice");
+    if (row) row.dataset.confirming = "true";
     ready
       .then(function () {
         return sdk.execute(SDK.Command.SHOW_CONFIRMATION, {
@@ -254,7 +262,11 @@
         });
       })
       .then(function (reply) {
+        if (row) delete row.dataset.confirming;
         if (reply && reply.confirmed) event.detail.issueRequest(true);
+      })
+      .catch(function () {
+        if (row) delete row.dataset.confirming;
       });
   });
 
@@ -371,6 +383,108 @@
     resize();
   });
 
+  // ---- live updates ---------------------------------------------------------------------
+
+  var liveTimer = null;
+  var askingFrom = null; // the poller whose question is out (its answer schedules the next)
+
+  function livePoller() {
+    return document.getElementById("panel-live");
+  }
+
+  function panelShown() {
+    return body.dataset.visible !== "false" && !document.hidden;
+  }
+
+  function stopAsking() {
+    if (liveTimer) clearTimeout(liveTimer);
+    liveTimer = null;
+  }
+
+  function askLiveLater() {
+    stopAsking();
+    var poller = livePoller();
+    if (!poller || !panelShown()) return;
+    liveTimer = setTimeout(askLive, parseInt(poller.dataset.interval || "2000", 10));
+  }
+
+  function askLive() {
+    stopAsking();
+    var poller = livePoller();
+    if (!poller || !panelShown() || !window.htmx || askingFrom === poller) return;
+    askingFrom = poller;
+    window.htmx.trigger(poller, "app:poll");
+  }
+
+  function isPoller(elt) {
+    return !!elt && elt.id === "panel-live";
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var poller = event.detail.elt;
+    if (!isPoller(poller)) return;
+    var known = [];
+    document.querySelectorAll("#invoice-list li.invoice[data-invoice-id]").forEach(function (row) {
+      known.push(row.dataset.invoiceId + ":" + (row.dataset.version || ""));
+    });
+    event.detail.parameters.known = known.join(",");
+    if (poller.dataset.etag) event.detail.headers["If-None-Match"] = poller.dataset.etag;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var poller = event.detail.elt;
+    if (!isPoller(poller)) return;
+    if (askingFrom === poller) askingFrom = null;
+    var xhr = event.detail.xhr;
+    var etag = xhr && xhr.status === 200 ? xhr.getResponseHeader("ETag") : null;
+    if (etag) poller.dataset.etag = etag;
+    askLiveLater();
+  });
+
+  // A list that arrived by itself (the panel's content, Refresh, after an action) brings a
+  // poller of its own: it asks on its schedule (a question the old one had out is dropped).
+  document.addEventListener("htmx:afterSettle", function () {
+    var poller = livePoller();
+    if (poller && !liveTimer && askingFrom !== poller) askLiveLater();
+  });
+
+  // A row about to be replaced by a live update: not while an action on it runs or waits for
+  // Pipedrive's confirmation (its own answer shows it), and with its menu and focus kept.
+  var kept = {};
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var row = event.detail.target;
+    if (!row || !row.matches || !row.matches("li.invoice")) return;
+    if (row.dataset.confirming || row.querySelector(".htmx-request") || row.classList.contains("htmx-request")) {
+      event.detail.shouldSwap = false;
+      return;
+    }
+    var active = document.activeElement;
+    var focused = active && row.contains(active) ? active : null;
+    kept[row.id] = {
+      menuOpen: !!row.querySelector("details[data-menu][open]"),
+      focus: focused ? focused.dataset.action || (focused.tagName === "SUMMARY" ? "summary" : "") : null,
+    };
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var row = event.detail.elt || event.target;
+    if (!row || !row.id || !kept[row.id]) return;
+    var was = kept[row.id];
+    delete kept[row.id];
+    var menu = row.querySelector("details[data-menu]");
+    if (was.menuOpen && menu) menu.open = true;
+    if (was.focus === null) return;
+    var target =
+      (was.focus === "summary" && menu && menu.querySelector("summary")) ||
+      (was.focus && row.querySelector('[data-action="' + was.focus + '"]')) ||
+      (menu && menu.querySelector("summary"));
+    if (target && target.focus) target.focus();
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    if (panelShown()) askLive();
+    else stopAsking();
+  });
+
   // ---- start ------------------------------------------------------------------------------
 
   if (!SDK) {
@@ -399,7 +513,9 @@
     sdk.listen(SDK.Event.VISIBILITY, function (message) {
       var visible = !!(message && message.data && message.data.is_visible);
       body.dataset.visible = visible ? "true" : "false";
-      if (visible && window.htmx) window.htmx.trigger(body, "app:refresh");
+      // Hidden: stop asking. Shown: catch up at once (only what changed is swapped).
+      if (visible) askLive();
+      else stopAsking();
     });
     resize();
     scheduleRenewal(20 * 60 * 1000);

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.live_server import LiveServer, live_server
+from tests.live_server import LiveServer, live_server, live_server_env
 
-__all__ = ["LiveServer", "live_server"]  # the fixture, shared with the contract tests
+# The fixtures, shared with the contract tests.
+__all__ = ["LiveServer", "live_server", "live_server_env"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -1,5 +1,5 @@
 """Contract tests: third-party clients written against the real QuickBooks API drive the stand-in."""
 
-from tests.live_server import LiveServer, live_server
+from tests.live_server import LiveServer, live_server, live_server_env
 
-__all__ = ["LiveServer", "live_server"]
+__all__ = ["LiveServer", "live_server", "live_server_env"]

@@ -185,3 +185,25 @@ async def test_a_body_over_the_limit_is_refused_before_any_hmac(
     streamed = await client.post(URL, content=chunks(), headers={"intuit-signature": "x"})
     assert streamed.status_code == 413
     assert hashed == []
+
+
+def test_a_merge_names_the_customer_merged_away_in_both_formats() -> None:
+    from extension.quickbooks.webhooks import parse_notifications
+
+    legacy = {"eventNotifications": [{"realmId": US_REALM_ID, "dataChangeEvent": {"entities": [
+        {"name": "Customer", "id": "123", "operation": "Merge", "deletedId": "27",
+         "lastUpdated": "2025-12-04T15:25:05Z"}]}}]}  # fmt: skip
+    cloud = [{"specversion": "1.0", "id": "c-123", "source": "intuit.x",
+              "type": "qbo.customer.merged.v1", "time": "2025-12-04T15:25:05Z",
+              "intuitentityid": "123", "intuitaccountid": US_REALM_ID,
+              "data": {"deletedid": "27"}}]  # fmt: skip
+    for body in (legacy, cloud):
+        (event,) = parse_notifications(json.dumps(body).encode())
+        assert (event.entity_name, event.entity_id, event.operation, event.deleted_id) == (
+            "Customer",
+            "123",
+            "Merge",
+            "27",
+        )
+    (plain,) = parse_notifications(json.dumps(CLOUD).encode())
+    assert plain.deleted_id == ""

@@ -271,3 +271,29 @@ def test_the_server_configuration_sends_every_logger_through_one_formatter(
             'INFO    [-] uvicorn.access: 127.0.0.1:5 - "GET /healthz?token=[redacted] HTTP/1.1" 200'
         )
         assert lines[2].endswith("WARNING [-] extension.web.home: from the app")
+
+
+_POLLS = """
+import logging, logging.config, sys
+from extension.observability import logging_config
+logging.config.dictConfig(logging_config("text", sys.argv[1]))
+access = logging.getLogger("uvicorn.access")
+line = '%s - "%s %s HTTP/%s" %d'
+access.info(line, "127.0.0.1:5", "GET", "/panel/deal/101/live?known=100:ab", "1.1", 304)
+access.info(line, "127.0.0.1:5", "GET", "/panel/deal/101/live?known=100:ab", "1.1", 200)
+access.info(line, "127.0.0.1:5", "GET", "/panel/deal/101/content", "1.1", 304)
+"""
+
+
+@pytest.mark.parametrize(("level", "lines"), [("info", 2), ("debug", 3)])
+def test_a_panel_poll_that_found_nothing_new_leaves_no_access_line(level: str, lines: int) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _POLLS, level],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    logged = [line for line in result.stderr.splitlines() if "uvicorn.access" in line]
+    assert len(logged) == lines, logged
+    assert any('/live?known=100:ab HTTP/1.1" 200' in line for line in logged)

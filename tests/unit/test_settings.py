@@ -66,6 +66,10 @@ def test_missing_required_setting_is_named(missing: str) -> None:
         ("QBO_API_URL", "not a url"),
         ("LOG_FORMAT", "xml"),
         ("LOG_LEVEL", "loud"),
+        ("QBO_RECONCILE_SECONDS", "often"),
+        ("QBO_RECONCILE_SECONDS", "0"),
+        ("QBO_RECONCILE_SECONDS", "86400"),
+        ("QBO_BACKGROUND_SYNC", "maybe"),
     ],
 )
 def test_malformed_setting_is_named(name: str, value: str) -> None:
@@ -118,3 +122,13 @@ def test_log_format_and_level() -> None:
     assert (default.log_format, default.log_level) == ("text", "info")
     chosen = Settings.from_env({**REAL, "LOG_FORMAT": "JSON", "LOG_LEVEL": "Warning"})
     assert (chosen.log_format, chosen.log_level) == ("json", "warning")
+
+
+def test_reconciler_interval_and_background_sync() -> None:
+    default = Settings.from_env(REAL)
+    assert (default.reconcile_interval, default.background_sync) == (300.0, True)
+    assert Settings.from_env({}).reconcile_interval == 60.0  # the sandbox shows it sooner
+    chosen = Settings.from_env(
+        {**REAL, "QBO_RECONCILE_SECONDS": "120", "QBO_BACKGROUND_SYNC": "off"}
+    )
+    assert (chosen.reconcile_interval, chosen.background_sync) == (120.0, False)

@@ -5,7 +5,8 @@ It follows Intuit's documentation and sample payloads, not our client: the Intui
 OpenID discovery documents under ``/.well-known/``, a consent page at ``/connect/oauth2``),
 rotating refresh tokens on a movable clock, a seeded US company and a UK one, Intuit's
 business rules and error shapes, throttling, injected faults, signed webhooks back to the app
-and a page to record a payment. State lives in memory on one
+(and a switch that drops them), a page to record a payment and an invoice's page with Void and
+Delete. State lives in memory on one
 :class:`QuickBooksStandIn` per sandbox (``stand_in(sandbox)``); routes capture it in closures.
 """
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import BaseRoute
 
 from extension.sandbox.quickbooks.api import api_routes
+from extension.sandbox.quickbooks.invoice_page import invoice_routes
 from extension.sandbox.quickbooks.oauth_routes import oauth_routes
 from extension.sandbox.quickbooks.payment_page import payment_routes
 from extension.sandbox.quickbooks.seed import GLOBAL_REALM_ID, SEEDED_IDS, US_REALM_ID
@@ -63,6 +65,7 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
         *oauth_routes(sandbox, owner),
         *api_routes(owner, sender),
         *payment_routes(sandbox, owner, sender),
+        *invoice_routes(sandbox, owner, sender),
     ]
 
 

@@ -1,6 +1,7 @@
-"""Small pages in place of QuickBooks' own screens, so flows can be walked by hand: record a
-payment against an invoice, and an invoice's page (where "Open in QuickBooks" leads, at the
-path QuickBooks uses: ``/app/invoice?txnId=``)."""
+"""A page in place of QuickBooks' "Receive payment" screen, so flows can be walked by hand:
+record a payment against an invoice (the invoice's own page, with Void and Delete, is
+``invoice_page``). Like every change in the stand-in, a payment notifies the app by webhook
+unless the sandbox's switch drops them."""
 
 from __future__ import annotations
 
@@ -38,8 +39,10 @@ def payment_routes(
                 "realm_id": company.realm_id,
                 "company_name": company.company_info.get("CompanyName", ""),
                 "invoices": open_invoices,
+                "all_invoices": list(company.table("Invoice").values()),
                 "selected": request.query_params.get("invoice", ""),
                 "message": message,
+                "webhooks_enabled": stand_in.config.webhooks_enabled,
             },
             status_code=status,
         )
@@ -81,29 +84,7 @@ def payment_routes(
         )
         return RedirectResponse(str(target), status_code=303)
 
-    async def invoice_page(request: Request) -> Response:
-        # QuickBooks opens the invoice in the company the person is signed in to; here that
-        # is the realm asked for, else the default (US) one.
-        realm_id = request.query_params.get("realm", US_REALM_ID)
-        company = stand_in.company(realm_id)
-        txn_id = request.query_params.get("txnId", "")
-        invoice = company.get("Invoice", txn_id) if company else None
-        context = {
-            "realm_id": realm_id,
-            "company_name": company.company_info.get("CompanyName", "") if company else "",
-            "invoice": invoice,
-            "txn_id": txn_id,
-            "payments": list(invoice.get("_payments", [])) if invoice else [],
-        }
-        return sandbox.templates.TemplateResponse(
-            request,
-            "sandbox/quickbooks_invoice.html",
-            context,
-            status_code=200 if invoice else 404,
-        )
-
     return [
-        Route("/app/invoice", invoice_page, methods=["GET"], name="invoice_page"),
         Route("/payments/new", new_payment, methods=["GET"], name="payment_new"),
         Route("/payments", record_payment, methods=["POST"], name="payment_record"),
     ]
