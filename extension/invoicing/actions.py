@@ -43,6 +43,7 @@ from extension.invoicing.payment_care import (
     TakenOff,
     with_payments_off,
 )
+from extension.invoicing.sending import send_request_id
 from extension.quickbooks.client import QuickBooksClient
 from extension.quickbooks.errors import QuickBooksError, QuickBooksNotFound
 from extension.quickbooks.invoice_models import Invoice
@@ -232,8 +233,16 @@ def _pdf_name(number: str) -> str:
 
 
 async def send_invoice(
-    services: Services, user: SessionUser, deal_id: int, invoice_id: str, *, to: str
+    services: Services,
+    user: SessionUser,
+    deal_id: int,
+    invoice_id: str,
+    *,
+    to: str,
+    shown_sent_at: str,
 ) -> Done:
+    """Email the invoice to the address the panel showed. ``shown_sent_at``: the delivery
+    time the panel showed, so a second click on the same panel emails once (``sending``)."""
     target = await scoped_invoice(services, user, deal_id, invoice_id, Action.SEND)
     _open_row(target)
     assert target.mirrored is not None
@@ -244,7 +253,9 @@ async def send_invoice(
         # The panel showed (and the person confirmed) another address than the invoice has.
         raise InvoiceActionRefused("email_changed", _number(target), address=address)
     client = await client_for_company(services, target.scope.company_id)
-    sent = await _unless_gone(services, target, client.send_invoice(invoice_id, to=address))
+    requestid = send_request_id(target.scope.realm_id, invoice_id, shown_sent_at)
+    sending = client.send_invoice(invoice_id, to=address, requestid=requestid)
+    sent = await _unless_gone(services, target, sending)
     await _store(services, target, "invoice.emailed", [sent], to=address)
     return Done(target, _number(target), address=address)
 

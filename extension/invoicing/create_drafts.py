@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -20,6 +20,7 @@ from extension.accounts.quickbooks_connection import client_for_company
 from extension.accounts.users import SessionUser
 from extension.invoicing.drafts import DraftLine
 from extension.invoicing.mirroring import invoice_version
+from extension.invoicing.sending import send_request_id
 from extension.invoicing.status import CompanyStatus
 from extension.pipedrive.client import PipedriveClient
 from extension.quickbooks.invoice_models import Invoice
@@ -84,6 +85,7 @@ class CreatedInvoice:
     due_date: date | None
     bill_email: str
     emailed: bool
+    emailed_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +150,7 @@ def _created_view(attempt: CreateAttempt, row: MirroredInvoice) -> CreatedInvoic
         due_date=row.due_date,
         bill_email=row.bill_email,
         emailed=row.email_status == "EmailSent" or row.delivered_at is not None,
+        emailed_at=row.delivered_at,
     )
 
 
@@ -199,25 +202,16 @@ async def draft_state(
     return Stalled(deal_id, key, kept=attempt.may_have_committed)
 
 
-def _send_request_id(attempt: CreateAttempt, last_sent: MirroredInvoice | None) -> str:
-    """One requestid per send the user means: two clicks before the invoice was sent (or
-    since it was last sent) are one send, so QuickBooks emails once; "Send again" after a
-    send QuickBooks confirmed is a new one."""
-    since = last_sent.delivered_at.isoformat() if last_sent and last_sent.delivered_at else ""
-    text = f"send\x00{attempt.draft_key}\x00{since}"
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
 async def send_created(
-    services: Services, user: SessionUser, deal_id: int, key: str
+    services: Services, user: SessionUser, deal_id: int, key: str, *, shown_sent_at: str
 ) -> CreatedInvoice:
-    """Email the created invoice from QuickBooks to its BillEmail; mirrored and audited."""
+    """Email the created invoice from QuickBooks to its BillEmail; mirrored and audited.
+    ``shown_sent_at``: the delivery time the page showed (see ``sending``)."""
     attempt = await draft_of(services, user, deal_id, key)
     if attempt.state != AttemptState.POSTED or not attempt.invoice_id:
         raise DraftNotFound(key)
     quickbooks = await client_for_company(services, user.company_id)
-    mirrored = await _mirrored(services, user.company_id, attempt.realm_id, attempt.invoice_id)
-    requestid = _send_request_id(attempt, mirrored)
+    requestid = send_request_id(attempt.realm_id, attempt.invoice_id, shown_sent_at)
     invoice = await quickbooks.send_invoice(attempt.invoice_id, requestid=requestid)
     now = utcnow()
     version = invoice_version(invoice, realm_id=attempt.realm_id, read_at=now, voided=False)

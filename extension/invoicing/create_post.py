@@ -228,6 +228,7 @@ async def _finalize(
         due_date=invoice.due_date,
         bill_email=invoice.bill_email,
         emailed=invoice.email_status == "EmailSent",
+        emailed_at=invoice.delivered_at,
     )
 
 

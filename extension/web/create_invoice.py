@@ -332,7 +332,10 @@ async def send(request: Request) -> Response:
     await require(services, user, Action.SEND)
     deal_id: int = request.path_params["deal_id"]
     try:
-        created = await send_created(services, user, deal_id, request.path_params["key"])
+        form = await request_values(request)
+        created = await send_created(
+            services, user, deal_id, request.path_params["key"], shown_sent_at=form.get("sent", "")
+        )
     except DraftNotFound:
         return _draft_gone(request)
     response = render(

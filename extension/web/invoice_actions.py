@@ -142,7 +142,12 @@ async def send(request: Request) -> Response:
     form = await read_form(request)
     deal_id, invoice_id = _ids(request)
     done = await actions.send_invoice(
-        get_services(request), user, deal_id, invoice_id, to=form.get("to", "")
+        get_services(request),
+        user,
+        deal_id,
+        invoice_id,
+        to=form.get("to", ""),
+        shown_sent_at=form.get("sent", ""),
     )
     return await _row_response(request, done.target.scope, invoice_id, form, say.sent(done))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -303,23 +304,31 @@ async def test_send_now_emails_the_invoice_once_and_the_pdf_downloads(
     send = created.select_one("#created button[hx-post]")
     assert send is not None and send.get_text(strip=True) == "Send now"
     assert send["hx-confirm"] == "Email invoice 1001 to birds@intuit.example?"
+    vals = json.loads(str(send["hx-vals"]))
+    assert vals == {"sent": ""}  # the page shows a never-sent invoice
     first, second = await asyncio.gather(
-        modal.client.post(str(send["hx-post"]), headers=modal.headers),
-        modal.client.post(str(send["hx-post"]), headers=modal.headers),
+        modal.client.post(str(send["hx-post"]), data=vals, headers=modal.headers),
+        modal.client.post(str(send["hx-post"]), data=vals, headers=modal.headers),
     )
-    assert first.status_code == second.status_code == 200
+    # A third click on the same page after both answered: still the same send.
+    late = await modal.client.post(str(send["hx-post"]), data=vals, headers=modal.headers)
+    assert first.status_code == second.status_code == late.status_code == 200
     assert 'data-emailed="true"' in first.text
     sends = [r for r in modal.qbo.requests if r.path.endswith("/send")]
-    assert len({s.query["requestid"] for s in sends}) == 1  # a double click emails once
+    assert len(sends) == 3 and len({s.query["requestid"] for s in sends}) == 1
     company = modal.qbo.company(US_REALM_ID)
-    assert company is not None and company.emails_sent == 1
+    assert company is not None and company.emails_sent == 1  # a double click emails once
     async with services.sessionmaker() as session:
         mirrored = await session.scalar(select(MirroredInvoice))
     assert mirrored is not None and mirrored.email_status == "EmailSent"
+    resend = BeautifulSoup(late.text, "html.parser").select_one("#created button[hx-post]")
+    assert resend is not None and resend.get_text(strip=True) == "Send again"
+    resend_vals = json.loads(str(resend["hx-vals"]))
+    assert resend_vals["sent"] != ""  # the page now shows when QuickBooks sent it
     modal.qbo.clock.advance(60)
-    again = await modal.client.post(str(send["hx-post"]), headers=modal.headers)
+    again = await modal.client.post(str(resend["hx-post"]), data=resend_vals, headers=modal.headers)
     assert again.status_code == 200
-    assert company.emails_sent == 2  # "Send again" after a confirmed send is a new send
+    assert company.emails_sent == 2  # "Send again" from the page after the send is a new send
 
     download = created.select_one("[data-download]")
     assert download is not None and download["data-download-name"] == "invoice-1001.pdf"

@@ -107,12 +107,18 @@ async def test_send_emails_the_confirmed_address_and_the_row_says_so(sandbox: Sa
     button = row(listing, invoice_id).select_one("[data-action=send]")
     assert button is not None
     assert button["hx-confirm"] == "Email invoice 1001 to ap@acme.example?"
-    assert json.loads(str(button["hx-vals"])) == {"view": "panel", "to": "ap@acme.example"}
+    vals = json.loads(str(button["hx-vals"]))
+    assert vals == {"view": "panel", "to": "ap@acme.example", "sent": ""}
 
-    sent = await sandbox.act("send", invoice_id, to="ap@acme.example")
+    sent = await sandbox.act("send", invoice_id, **vals)
+    # A second click on the same panel (after the first answered) is the same send.
+    twice = await sandbox.act("send", invoice_id, **vals)
 
-    assert sent.status_code == 200
-    [request] = sandbox.qbo.requests
+    assert sent.status_code == twice.status_code == 200
+    request, replay = sandbox.qbo.requests
+    assert replay.query["requestid"] == request.query["requestid"]
+    company = sandbox.qbo.company(US_REALM_ID)
+    assert company is not None and company.emails_sent == 1
     assert (request.method, request.path) == ("POST", f"{BASE}/invoice/{invoice_id}/send")
     assert request.query["sendTo"] == "ap@acme.example"
     assert len(request.query["requestid"]) == 32
