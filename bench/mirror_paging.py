@@ -1,7 +1,7 @@
 """The all-invoices modal's reads at 100 and at 100,000 mirrored invoices, on SQLite and
 PostgreSQL: page times, totals times, their ratios, and the plans.
 
-Run from the repository root: ``.venv/bin/python -m bench.mirror_paging [--rows 100000]``.
+Part of ``python -m bench``; alone, with the query plans: ``python -m bench.mirror_paging``.
 PostgreSQL is used when 127.0.0.1:5432 answers (or ``TEST_DATABASE_URL`` is set); a throw-away
 database is created and dropped. Every invoice belongs to one customer, spread over five years
 (the worst case for one customer's page: nothing else narrows the scan).
@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bench.report import Section
 from extension.store.db import create_engine, create_sessionmaker
 from extension.store.invoice_mirror import InvoiceVersion, upsert_invoices
 from extension.store.invoice_pages import (
@@ -162,7 +163,9 @@ def _postgres_url() -> str | None:
         return None
 
 
-async def main(rows: int) -> None:
+async def run(rows: int, *, show_plans: bool = False) -> Section:
+    """Both backends (PostgreSQL when it answers), 100 rows against ``rows``."""
+    section = Section(f"All-invoices modal reads, 100 vs {rows:,} mirrored invoices")
     backends: list[tuple[str, Callable[[int, bool], Awaitable[dict[str, float]]]]] = []
     with tempfile.TemporaryDirectory() as tmp:
 
@@ -173,27 +176,29 @@ async def main(rows: int) -> None:
         backends.append(("SQLite", sqlite))
         if admin := _postgres_url():
             backends.append(("PostgreSQL", lambda c, p: _postgres(admin, c, p)))
-        verdicts = []
-        for name, run in backends:
-            print(f"\n{name}")
-            small = await run(100, False)
-            large = await run(rows, True)
-            print(f"\n  {'median ms':<28}{'100':>10}{rows:>10,}{'ratio':>8}")
+        for name, measure in backends:
+            small = await measure(100, False)
+            large = await measure(rows, show_plans)
             for label, ms in small.items():
+                section.add(f"{name}, {label}: 100 rows, median", ms, " ms")
+                section.add(f"{name}, {label}: {rows:,} rows, median", large[label], " ms")
                 ratio = large[label] / ms
-                print(f"  {label:<28}{ms:>10.2f}{large[label]:>10.2f}{ratio:>8.2f}")
                 if "page" in label:
-                    met = (
-                        "met"
-                        if ratio <= TARGET_RATIO
-                        else f"NOT met by {ratio / TARGET_RATIO:.2f}x"
-                    )
-                    verdicts.append(f"{name}, {label}: {rows:,} vs 100 <= {TARGET_RATIO}x: {met}")
-        print()
-        print("\n".join(verdicts))
+                    target = f"all-invoices {label}, {name}, {rows:,} vs 100"
+                    section.add(f"{name}, {label}: ratio", ratio, "x", limit=TARGET_RATIO,
+                                target=target)  # fmt: skip
+                else:
+                    section.add(f"{name}, {label}: ratio", ratio, "x")
+    section.notes.append(
+        "totals add up every invoice in the range, so they grow with it; the modal shows them "
+        "beside the page"
+    )
+    return section
 
 
 if __name__ == "__main__":
+    from bench.report import print_section
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    asyncio.run(main(parser.parse_args().rows))
+    print_section(asyncio.run(run(parser.parse_args().rows, show_plans=True)))
