@@ -22,7 +22,8 @@ from sqlalchemy import update
 
 from bench.harness import Bench, in_process, median_seconds
 from bench.report import Section
-from extension.invoicing.panel import STALE_AFTER
+from extension.invoicing.panel import STALE_AFTER, deal_rows
+from extension.invoicing.status import load_company_status
 from extension.quickbooks.invoice_models import InvoiceDraft, InvoiceLineDraft
 from extension.sandbox.quickbooks import rules
 from extension.sandbox.quickbooks.seed import US_REALM_ID
@@ -136,6 +137,21 @@ async def _from_mirror(bench: Bench, latency: float, section: Section) -> None:
         note="the deal, fetched with the user's own token: what Pipedrive hides is not shown",
     )
     section.add("panel / trivial, Pipedrive answering at once", mirror_only / healthz, "x")
+    section.add(
+        f"of which the mirror's {INVOICES} rows from the database", await _rows_ms(bench), " ms"
+    )
+
+
+async def _rows_ms(bench: Bench) -> float:
+    """The database half of an open: the deal's rows, totals and last read time."""
+    async with bench.services.sessionmaker() as session:
+        status = await load_company_status(session, COMPANY_ID)
+
+    async def rows() -> None:
+        found = await deal_rows(bench.services, COMPANY_ID, status, DEAL)
+        assert len(found.rows) == INVOICES
+
+    return await median_seconds(rows, ROUNDS) * 1000
 
 
 async def _refreshes(bench: Bench, latency: float, section: Section) -> None:
