@@ -10,7 +10,7 @@ PORT ?= 8000
 CATALOGS := $(wildcard extension/locale/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test setup migrate lint typecheck pytest catalogs clean
+.PHONY: run test setup migrate lint typecheck pytest catalogs clean bench
 
 run: setup migrate
 	$(PY) -m extension serve --host $(HOST) --port $(PORT)
@@ -41,16 +41,22 @@ migrate: setup
 	$(PY) -m extension migrate
 
 lint: setup
-	$(VENV)/bin/ruff check extension tests
-	$(VENV)/bin/ruff format --check extension tests
+	$(VENV)/bin/ruff check extension tests bench
+	$(VENV)/bin/ruff format --check extension tests bench
 	$(VENV)/bin/lint-imports
 	$(PY) -m extension catalogs check
 
 typecheck: setup
-	$(VENV)/bin/mypy extension
+	$(VENV)/bin/mypy extension bench
 
 pytest: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Speed and memory targets, measured against the stand-ins with an injected upstream latency
+# (README: Benchmarks). Never part of `make test`; a missed target does not fail it.
+BENCH_ARGS ?=
+bench: setup
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) static/node_modules data $(COMPILED)

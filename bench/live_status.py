@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from bench.report import Section
 from extension.app import create_app
 from extension.invoicing.event_worker import EventWorker
 from extension.quickbooks.invoice_models import InvoiceDraft, InvoiceLineDraft
@@ -178,6 +179,17 @@ def _delays(payments: int, directory: Path) -> list[float]:
             delays.append(time.monotonic() - started)
         browser.close()
     return delays
+
+
+async def run_bursts() -> Section:
+    """The requests-per-burst half, for ``python -m bench`` (the browser half runs alone)."""
+    section = Section("Live status: QuickBooks requests for a burst of webhook events")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (10, 400):
+            requests = await _burst(size, Path(tmp))
+            section.add(f"{2 * size} events: QuickBooks requests", requests)
+            section.add(f"{2 * size} events: one read per event would send", 2 * size)
+    return section
 
 
 def main() -> None:

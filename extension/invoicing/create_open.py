@@ -1,9 +1,10 @@
-"""Opening the create-invoice modal: the draft (stored with its requestid before anything
-else), then the form prefilled from the deal, read in parallel.
+"""Opening the create-invoice modal: the draft (stored with its requestid before anything is
+posted), and the form prefilled from the deal, read in two round trips.
 
-Independent reads run side by side, each with its own database session: the deal as this user
-(hidden deals stop here), QuickBooks' company, preferences, tax codes, rates and terms, and the
-settings; then the remembered contact and product links and the Pipedrive products. A draft
+Independent reads run side by side, each with its own database session. First the deal and its
+lines as this user (hidden deals stop here), QuickBooks' company, preferences, tax codes, rates
+and terms, and the settings; then the deal's person and organization, its Pipedrive products
+and the remembered contact and product links. A draft
 already posted opens on its invoice; an earlier draft of the deal whose outcome is unknown is
 offered to be finished first.
 """
@@ -11,9 +12,10 @@ offered to be finished first.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from extension.accounts.pipedrive_access import client_for_user
 from extension.accounts.quickbooks_connection import client_for_company
@@ -40,7 +42,7 @@ from extension.invoicing.status import company_status
 from extension.invoicing.tax_modes import TaxModel, match_tax_code
 from extension.pipedrive.client import PipedriveClient
 from extension.pipedrive.errors import PipedriveForbidden, PipedriveNotFound
-from extension.pipedrive.models import DealContext, Product
+from extension.pipedrive.models import Deal, DealContext, DealProduct, Product
 from extension.services import Services
 from extension.store.create_attempts import (
     AttemptState,
@@ -59,7 +61,26 @@ __all__ = [
 ]
 
 
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
 _PRODUCT_READS = 8  # Pipedrive products read at once when the form opens
+
+
+async def _together(
+    first: Awaitable[A], second: Awaitable[B], third: Awaitable[C]
+) -> tuple[A, B, C]:
+    """``asyncio.gather`` that, when one read fails, cancels the others before the failure
+    goes up (a hidden deal stops the reads started beside it)."""
+    one, two, three = (asyncio.ensure_future(a) for a in (first, second, third))
+    try:
+        return await asyncio.gather(one, two, three)  # type: ignore[return-value]
+    except BaseException:
+        for task in (one, two, three):
+            task.cancel()
+        await asyncio.gather(one, two, three, return_exceptions=True)
+        raise
+
 
 # ---- opening ---------------------------------------------------------------------------------
 
@@ -107,13 +128,17 @@ class _Links:
 
 
 async def _links(
-    services: Services, company_id: int, realm_id: str, context: DealContext
+    services: Services,
+    company_id: int,
+    realm_id: str,
+    deal: Deal,
+    lines: Sequence[DealProduct],
 ) -> _Links:
     contacts: list[tuple[ContactKind, int]] = []
-    contact = deal_contact(context.deal)
+    contact = deal_contact(deal)
     if contact is not None:
         contacts.append(contact)
-    product_ids = [p.product_id for p in context.products if p.product_id is not None]
+    product_ids = [p.product_id for p in lines if p.product_id is not None]
     async with services.sessionmaker() as session:
         contact_rows = await contact_links(session, company_id, realm_id, contacts)
         product_rows = await product_links(session, company_id, realm_id, product_ids)
@@ -190,9 +215,17 @@ async def open_form(
         client_for_user(services, user.company_id, user.user_id),
         company_status(services, user.company_id),
     )
-    deal = await pipedrive.deal(deal_id)  # as this user: hidden deals stop here
     if not status.connected:
+        await pipedrive.deal(deal_id)  # as this user: hidden deals stop here
         return NotConnected(status)
+    quickbooks = await client_for_company(services, user.company_id)
+    # First round trip: the deal and its lines as this user (hidden deals stop here) beside
+    # QuickBooks' company lists and the settings, none of which needs another.
+    (deal, lines), books, settings = await _together(
+        pipedrive.deal_and_products(deal_id),
+        read_books(quickbooks, locale.zone),
+        in_session(services, load_settings, user.company_id),
+    )
     secret = str(services.settings.secret_key)
     key = draft_key_for(secret, user.company_id, user.user_id, deal_id, runtime_id)
     attempt = await _open_attempt(services, user, key, status.realm_id, deal_id)
@@ -201,15 +234,11 @@ async def open_form(
     lease = attempt.lease_expires_at
     if attempt.state == AttemptState.POSTING and lease is not None and lease > utcnow():
         return Busy(deal_id, attempt.draft_key)
-    quickbooks = await client_for_company(services, user.company_id)
-    context, books, settings = await asyncio.gather(
-        pipedrive.deal_context(deal_id, deal=deal),
-        read_books(quickbooks, locale.zone),
-        in_session(services, load_settings, user.company_id),
-    )
-    product_ids = list(dict.fromkeys(p.product_id for p in context.products if p.product_id))
-    links, catalog = await asyncio.gather(
-        _links(services, user.company_id, quickbooks.realm_id, context),
+    # Second: what the deal names (person, organization, products) and the remembered links.
+    product_ids = list(dict.fromkeys(p.product_id for p in lines if p.product_id))
+    context, links, catalog = await _together(
+        pipedrive.deal_context(deal_id, deal=deal, products=lines),
+        _links(services, user.company_id, quickbooks.realm_id, deal, lines),
         _catalog(pipedrive, product_ids),
     )
     draft = prefill_draft(

@@ -3,6 +3,7 @@ the draft (and its requestid) stored before anything is posted, one draft per op
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from extension.sandbox.quickbooks import QuickBooksStandIn
 from extension.services import Services
 from extension.store.invoice_models import CreateAttempt
 from tests.create.conftest import Modal, open_form
-from tests.support import record
+from tests.support import pipedrive, record
 
 
 def _today(zone: str) -> str:
@@ -125,6 +126,35 @@ async def test_opening_reads_independent_things_once_and_writes_nothing_upstream
     pipedrive.requests.clear()
     await open_form(modal, 101, runtime="again")
     assert not [r for r in pipedrive.requests if "Fields" in r.url.path]
+
+
+async def test_the_deal_its_lines_and_quickbooks_lists_are_asked_for_at_once(
+    modal: Modal, services: Services
+) -> None:
+    """The first round trip: the deal's lines are asked for before the deal has answered, and
+    QuickBooks' lists beside them; what the deal names (person, organization, products)
+    follows once it has answered. Two round trips for the user to wait, not three."""
+    stand_in = pipedrive(services)
+    sent = record(services, "pipedrive")
+    answer = asyncio.Event()
+
+    async def until_answered(_: float) -> None:
+        await answer.wait()
+
+    stand_in.latency, stand_in.sleep = 1.0, until_answered  # nothing answers until told
+    opening = asyncio.create_task(open_form(modal, 101))
+    async with asyncio.timeout(10):
+        while len(sent.requests) < 2 or len(modal.qbo.requests) < 5:
+            await asyncio.sleep(0.01)
+    assert sorted(r.url.path.rsplit("/northwind-sandbox", 1)[-1] for r in sent.requests) == [
+        "/api/v2/deals/101",
+        "/api/v2/deals/101/products",
+    ]
+    answer.set()
+    form = await opening
+    assert len(form.line_keys()) == 3
+    later = {r.url.path.rsplit("/", 2)[-2] for r in sent.requests[2:]}
+    assert later == {"persons", "organizations", "products", "v1"}
 
 
 async def test_a_deal_without_products_gives_one_line_from_its_title_and_value(

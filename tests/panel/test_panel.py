@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -25,7 +26,7 @@ from tests.panel.conftest import (
     soup,
     status_of,
 )
-from tests.support import ADMIN_ID, COMPANY_ID, REP_ID
+from tests.support import ADMIN_ID, COMPANY_ID, REP_ID, pipedrive
 
 
 def _queries(sandbox: Sandbox) -> list[str]:
@@ -61,6 +62,41 @@ async def test_refresh_reads_every_invoice_of_the_deal_in_one_query(sandbox: San
     assert "3 invoices" in line.text and "Invoiced $425.00" in line.text
     assert "Open $425.00" in line.text and "Overdue $0.00" in line.text
     assert "Read from QuickBooks" in soup(refreshed).select_one(".panel__read").text
+
+
+async def test_refresh_reads_quickbooks_beside_the_deal_not_after_it(sandbox: Sandbox) -> None:
+    """QuickBooks is asked for the deal's invoices before Pipedrive has answered for the deal:
+    the refresh waits one round trip, not two. The deal still decides what is shown."""
+    invoice = await sandbox.invoice("120.00")
+    await sandbox.link(invoice.id)
+    sandbox.qbo.requests.clear()
+    stand_in = pipedrive(sandbox.services)
+    stand_in.requests.clear()
+    answer = asyncio.Event()
+
+    async def until_answered(_: float) -> None:
+        await answer.wait()
+
+    stand_in.latency, stand_in.sleep = 1.0, until_answered  # Pipedrive answers when told
+    refreshing = asyncio.create_task(sandbox.refresh())
+    async with asyncio.timeout(10):
+        while not _queries(sandbox):
+            await asyncio.sleep(0.01)
+    assert not refreshing.done() and stand_in.requests == []  # Pipedrive answered nothing yet
+    answer.set()
+    refreshed = await refreshing
+    assert refreshed.status_code == 200 and status_of(refreshed, invoice.id) == "open"
+    assert len(_queries(sandbox)) == 1
+
+
+async def test_a_hidden_deal_refreshes_nothing_it_would_show(sandbox: Sandbox) -> None:
+    invoice = await sandbox.invoice("120.00")
+    await sandbox.link(invoice.id, deal_id=104, title="Confidential acquisition")
+
+    refreshed = await sandbox.refresh(user_id=REP_ID, deal_id=104)
+
+    assert refreshed.status_code == 403
+    assert invoice.id not in refreshed.text
 
 
 async def test_opening_the_panel_asks_quickbooks_nothing(sandbox: Sandbox) -> None:

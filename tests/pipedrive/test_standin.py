@@ -114,6 +114,37 @@ async def test_without_a_valid_token_the_api_answers_401_as_documented(
         _validate("v1_users_me_401", response.json())
 
 
+async def test_each_request_is_logged_with_its_published_token_cost(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """reference/pipedrive.md §3.3: deal 1, deal products 10, person 1, users/me 2, fields 20;
+    a refused request (401, 403) is logged too, a 401 costing nothing."""
+    access, _ = await _token(client, REP_ID)
+    log = pipedrive(services).requests
+    log.clear()
+    headers = {"Authorization": f"Bearer {access}"}
+    for path in (
+        "/api/v2/deals/101",
+        "/api/v2/deals/101/products",
+        "/api/v2/persons/301",
+        "/v1/users/me",
+        "/api/v1/dealFields",
+        "/api/v2/deals/104",
+    ):
+        await client.get(API + path, headers=headers)
+    await client.get(f"{API}/api/v2/deals/101", headers={"Authorization": "Bearer v1u:forged"})
+    prefix = "/sandbox/pipedrive/company/northwind-sandbox"
+    assert [(r.method, r.path.removeprefix(prefix), r.token_cost, r.status) for r in log] == [
+        ("GET", "/api/v2/deals/101", 1, 200),
+        ("GET", "/api/v2/deals/101/products", 10, 200),
+        ("GET", "/api/v2/persons/301", 1, 200),
+        ("GET", "/v1/users/me", 2, 200),
+        ("GET", "/api/v1/dealFields", 20, 200),
+        ("GET", "/api/v2/deals/104", 1, 403),
+        ("GET", "/api/v2/deals/101", 0, 401),
+    ]
+
+
 async def test_hidden_deal_is_403_for_the_rep(client: httpx.AsyncClient) -> None:
     access, _ = await _token(client, REP_ID)
     response = await client.get(

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from extension.sandbox.pipedrive import data
-from extension.sandbox.pipedrive.state import PipedriveStandIn
+from extension.sandbox.pipedrive.state import ApiRequest, PipedriveStandIn
 from extension.sandbox.seed import COMPANY_DOMAIN, COMPANY_ID, COMPANY_NAME
 
 __all__ = ["routes"]
@@ -70,6 +70,7 @@ def routes(state: PipedriveStandIn) -> list[BaseRoute]:
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             user_id = state.authenticate(token) if scheme.lower() == "bearer" else None
             if user_id is None:
+                state.requests.append(ApiRequest(request.method, request.url.path, 0, 401))
                 return JSONResponse(
                     {"success": False, "error": "unauthorized access", "errorCode": 401},
                     status_code=401,
@@ -82,6 +83,10 @@ def routes(state: PipedriveStandIn) -> list[BaseRoute]:
             else:
                 response = await handler(request, user_id)
             response.headers.update(decision.headers)
+            spent = cost if decision.allowed else 0
+            state.requests.append(
+                ApiRequest(request.method, request.url.path, spent, response.status_code)
+            )
             return response
 
         return endpoint

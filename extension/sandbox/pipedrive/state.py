@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PipedriveStandIn",
+    "ApiRequest",
     "Preferences",
     "Grant",
     "OAuthFailure",
@@ -58,6 +59,17 @@ class _Code:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiRequest:
+    """One API request as the stand-in answered it: what it cost from the company's daily
+    budget (the endpoint's published ``x-token-cost``; 0 when refused) and its status."""
+
+    method: str
+    path: str
+    token_cost: int
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
 class Preferences:
     """A user's language, "Date/number format" and time zone in Pipedrive."""
 
@@ -87,6 +99,8 @@ class PipedriveStandIn:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     latency: float = 0.0
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    # Every API request answered, in order (the "wire" tests and benchmarks count).
+    requests: list[ApiRequest] = field(default_factory=list)
     _codes: dict[str, _Code] = field(default_factory=dict)
     # access token -> (user id, expires at); refresh token -> user id
     _access: dict[str, tuple[int, float]] = field(default_factory=dict)
