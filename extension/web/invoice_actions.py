@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -33,13 +33,19 @@ from extension.web import invoice_messages as say
 from extension.web.body import read_limited
 from extension.web.errors import render_message
 from extension.web.iframe import require_user
-from extension.web.invoice_contexts import AllRowContext, PanelRowContext, RowTools
+from extension.web.invoice_contexts import (
+    INVOICE_SLOT,
+    AllRowContext,
+    PanelRowContext,
+    RowTools,
+)
 from extension.web.rendering import render
 
 __all__ = ["routes", "row_tools", "invoice_errors", "snackbar", "read_form"]
 
 Handler = Callable[[Request], Awaitable[Response]]
 _FORM_LIMIT = 4096
+_ROW_ACTIONS = ("pdf", "send", "copy_link", "void", "delete", "unlink", "link")
 
 
 def invoice_errors(handler: Handler) -> Handler:
@@ -80,16 +86,20 @@ def row_tools(
 ) -> RowTools:
     """The row controls' context, with a signed PDF link for each row that has a PDF."""
     signer = _signer(get_services(request))
+    urls = {
+        action: str(
+            request.url_for(f"invoices:{action}", deal_id=scope.deal_id, invoice_id=INVOICE_SLOT)
+        )
+        for action in _ROW_ACTIONS
+    }
     links: dict[str, str] = {}
     for row in rows:
         if row.read and row.state.value != "deleted":
             token = signer.issue(
                 DownloadGrant(scope.company_id, scope.user.user_id, scope.deal_id, row.invoice_id)
             )
-            url = request.url_for(
-                "invoices:pdf", deal_id=scope.deal_id, invoice_id=row.invoice_id
-            ).include_query_params(t=token)
-            links[row.invoice_id] = str(url)
+            pdf = urls["pdf"].replace(INVOICE_SLOT, row.invoice_id)
+            links[row.invoice_id] = f"{pdf}?{urlencode({'t': token})}"
     return RowTools(
         deal_id=scope.deal_id,
         allowed=scope.grants.allowed,
@@ -98,6 +108,7 @@ def row_tools(
         pdf_links=links,
         link_texts={blocker.value: say.link_blocked(blocker) for blocker in LinkBlocker},
         show_customer=show_customer,
+        action_urls=urls,
     )
 
 

@@ -4,6 +4,7 @@ snackbar, the audit trail; void and delete of invoices with payments, and their 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -119,6 +120,16 @@ async def test_send_emails_the_confirmed_address_and_the_row_says_so(sandbox: Sa
     assert replay.query["requestid"] == request.query["requestid"]
     company = sandbox.qbo.company(US_REALM_ID)
     assert company is not None and company.emails_sent == 1
+    # The row the send re-rendered shows when QuickBooks sent it: a click there is a new send.
+    again = row(twice, invoice_id).select_one("[data-action=send]")
+    assert again is not None
+    again_vals = json.loads(str(again["hx-vals"]))
+    delivered = sandbox.stored(invoice_id)["DeliveryInfo"]["DeliveryTime"]  # type: ignore[index]
+    shown = datetime.fromisoformat(again_vals["sent"])
+    assert shown == datetime.fromisoformat(delivered)
+    sandbox.qbo.clock.advance(60)
+    assert (await sandbox.act("send", invoice_id, **again_vals)).status_code == 200
+    assert company.emails_sent == 2
     assert (request.method, request.path) == ("POST", f"{BASE}/invoice/{invoice_id}/send")
     assert request.query["sendTo"] == "ap@acme.example"
     assert len(request.query["requestid"]) == 32
