@@ -109,17 +109,20 @@ async def upsert_invoices(
     ordered = [newest[invoice_id] for invoice_id in sorted(newest, key=_numeric)]
     rows = [{"company_id": company_id, "realm_id": realm_id, **_row(v, at)} for v in ordered]
     stored: set[str] = set()
-    for start in range(0, len(rows), _BATCH):
-        stmt = insert_for(session, MirroredInvoice).values(rows[start : start + _BATCH])
+    if rows:
+        # The rows go as parameters of one statement (SQLAlchemy batches them into multi-row
+        # INSERTs itself), so the statement is compiled once per process and then cached:
+        # rows written into ``.values()`` made a new statement, compiled anew, for every call.
+        stmt = insert_for(session, MirroredInvoice)
         changes = {
             key: stmt.excluded[key] for key in rows[0] if key not in ("company_id", "realm_id")
         }
-        stmt = stmt.on_conflict_do_update(
+        upsert = stmt.on_conflict_do_update(
             index_elements=["company_id", "realm_id", "invoice_id"],
             set_=changes,
             where=MirroredInvoice.qbo_updated_at <= stmt.excluded.qbo_updated_at,
         ).returning(MirroredInvoice.invoice_id)
-        stored.update(await session.scalars(stmt))
+        stored.update(await session.scalars(upsert, rows))
     await _replace_payments(
         session, company_id, realm_id, [v for v in ordered if v.invoice_id in stored]
     )
@@ -149,19 +152,16 @@ async def _replace_payments(
         )
         if links:
             await session.execute(
-                insert_for(session, InvoicePayment)
-                .values(
-                    [
-                        {
-                            "company_id": company_id,
-                            "realm_id": realm_id,
-                            "payment_id": payment_id,
-                            "invoice_id": invoice_id,
-                        }
-                        for payment_id, invoice_id in links
-                    ]
-                )  # fmt: skip
-                .on_conflict_do_nothing()
+                insert_for(session, InvoicePayment).on_conflict_do_nothing(),
+                [
+                    {
+                        "company_id": company_id,
+                        "realm_id": realm_id,
+                        "payment_id": payment_id,
+                        "invoice_id": invoice_id,
+                    }
+                    for payment_id, invoice_id in links
+                ],
             )
 
 
