@@ -39,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from extension.sandbox import Sandbox, build_sandbox
 from extension.sandbox.quickbooks import stand_in as quickbooks_stand_in
@@ -108,6 +108,9 @@ class _Upstreams:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         hold = self.hold
         if hold is not None and hold.matches(scope):
+            # Received in full, then held: as a request QuickBooks got and is still working
+            # on, which it finishes even if the caller has gone by then.
+            receive = await _received_in_full(receive)
             hold.held += 1
             await hold.released.wait()
         try:
@@ -186,6 +189,20 @@ class _Upstreams:
         body = await request.json()
         self.qbo.clock.advance(float(body["advance"]))
         return JSONResponse({"now": self.qbo.clock.stamp()})
+
+
+async def _received_in_full(receive: Receive) -> Receive:
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
 
 
 async def _until_disconnected(receive: Receive, limit: float) -> None:
