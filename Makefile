@@ -52,5 +52,11 @@ typecheck: setup
 pytest: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Faults and load (README: "Soak"): two app processes, random QuickBooks faults, a SIGKILL,
+# then QuickBooks checked against the database. A few minutes; never part of `make test`.
+.PHONY: soak
+soak: setup
+	$(PY) -m bench.soak $(SOAK_ARGS)
+
 clean:
 	rm -rf $(VENV) static/node_modules data $(COMPILED)

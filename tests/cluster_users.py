@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,12 +54,15 @@ class User:
         pick: Pick,
         user_id: int,
         record: Callable[[str, httpx.Response | None, float], None] | None = None,
+        in_flight: Counter[str] | None = None,
     ) -> None:
         self.http = http
         self.pick = pick
         self.user_id = user_id
         self.session = ""
         self._record = record or (lambda kind, response, seconds: None)
+        # Requests sent and not answered yet, by kind (shared by everyone who passes one).
+        self.in_flight: Counter[str] = Counter() if in_flight is None else in_flight
 
     async def request(
         self, kind: str, method: str, path: str, *, hx: bool = True, **kwargs: Any
@@ -69,13 +73,16 @@ class User:
         if hx:
             headers["HX-Request"] = "true"
         url = self.pick() + path
-        loop_time = _now()
+        started = _now()
+        self.in_flight[kind] += 1
         try:
             response = await self.http.request(method, url, headers=headers, **kwargs)
         except httpx.TransportError:
-            self._record(kind, None, _now() - loop_time)
+            self._record(kind, None, _now() - started)
             raise
-        self._record(kind, response, _now() - loop_time)
+        finally:
+            self.in_flight[kind] -= 1
+        self._record(kind, response, _now() - started)
         return response
 
     # ---- the panel --------------------------------------------------------------------------

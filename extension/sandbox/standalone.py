@@ -42,6 +42,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from extension.sandbox import Sandbox, build_sandbox
+from extension.sandbox.pipedrive import stand_in as pipedrive_stand_in
 from extension.sandbox.quickbooks import stand_in as quickbooks_stand_in
 from extension.sandbox.quickbooks.state import FaultKind, RandomFaults
 from extension.settings import Settings, SettingsError
@@ -80,6 +81,7 @@ class _Upstreams:
         self.stall_seconds = stall_seconds
         self.hold: _Hold | None = None
         self.stalled: Counter[str] = Counter()
+        self.injected: Counter[str] = Counter()  # by earlier fault settings
         self.app = Starlette(
             routes=[
                 Mount("/sandbox", app=sandbox.asgi, name="sandbox"),
@@ -87,9 +89,11 @@ class _Upstreams:
                 Mount("/static/css", StaticFiles(directory=STATIC_DIR / "css"), name="css"),
                 Mount("/static/js", StaticFiles(directory=STATIC_DIR / "js"), name="js"),
                 Route("/control/state", self.state, methods=["GET"]),
+                Route("/control/requests", self.requests, methods=["GET"]),
                 Route("/control/faults", self.faults, methods=["POST"]),
                 Route("/control/hold", self.set_hold, methods=["POST"]),
                 Route("/control/clock", self.clock, methods=["POST"]),
+                Route("/control/pipedrive", self.pipedrive, methods=["POST"]),
             ],
             lifespan=self.lifespan,
         )
@@ -148,16 +152,30 @@ class _Upstreams:
                     for r in qbo.requests
                     if r.method == "POST" and r.path.endswith("/invoice")
                 ],
-                "faults_injected": dict(random_faults.injected) if random_faults else {},
+                "faults_injected": dict(
+                    self.injected + (random_faults.injected if random_faults else Counter())
+                ),
                 "stalled": dict(self.stalled),
                 "held": self.hold.held if self.hold else 0,
             }
         )
 
+    async def requests(self, request: Request) -> Response:
+        """The QuickBooks API requests that arrived, from number ``since`` on: method, path
+        and query (a query's text included)."""
+        since = int(request.query_params.get("since", "0"))
+        lines = [
+            {"method": r.method, "path": r.path, "query": r.query}
+            for r in self.qbo.requests[since:]
+        ]
+        return JSONResponse({"since": since, "requests": lines})
+
     async def faults(self, request: Request) -> Response:
         """``{"rates": {"500": 0.03, ...}, "seed": 1}``; ``{}`` stops injecting."""
         body = await request.json()
         rates = body.get("rates") or {}
+        if self.qbo.config.random_faults is not None:
+            self.injected += self.qbo.config.random_faults.injected
         if any(kind not in _FAULT_KINDS for kind in rates):
             return JSONResponse({"error": f"fault kinds are {', '.join(_FAULT_KINDS)}"}, 400)
         try:
@@ -189,6 +207,13 @@ class _Upstreams:
         body = await request.json()
         self.qbo.clock.advance(float(body["advance"]))
         return JSONResponse({"now": self.qbo.clock.stamp()})
+
+    async def pipedrive(self, request: Request) -> Response:
+        """``{"daily_budget": tokens}``: the company's daily API token budget (its plan)."""
+        body = await request.json()
+        limiter = pipedrive_stand_in(self.sandbox).limiter
+        limiter.daily_budget = int(body["daily_budget"])
+        return JSONResponse({"daily_budget": limiter.daily_budget})
 
 
 async def _received_in_full(receive: Receive) -> Receive:

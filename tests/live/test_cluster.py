@@ -14,11 +14,16 @@ random faults is ``make soak``. Every wait is bounded; only 127.0.0.1 is used.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
+import json
 import os
 import secrets
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -28,10 +33,11 @@ from sqlalchemy import select, update
 from extension.store.db import create_engine, create_sessionmaker
 from extension.store.invoice_models import CreateAttempt
 from extension.store.models import utcnow
-from extension.store.quickbooks_models import QuickBooksConnection
+from extension.store.quickbooks_models import QuickBooksConnection, QuickBooksWebhookEvent
 from tests.cluster import ADMIN_ID, US_REALM, Cluster, cluster, set_up_company
 from tests.cluster_users import CreateForm, User, create_invoice, created_id, marker_of, shown
 from tests.conftest import _PG_ADMIN_URL, _create_pg_database, _drop_pg_database
+from tests.integration.test_serving import REAL_MODE
 
 pytestmark = [pytest.mark.postgres, pytest.mark.asyncio(loop_scope="module")]
 
@@ -227,3 +233,88 @@ async def test_a_process_killed_mid_create_leaves_a_draft_that_settles_once(
         if p["requestid"] == attempt.request_id
     ]  # fmt: skip
     assert len(posts) == 2  # the cut-off one and the replay QuickBooks answered from memory
+
+
+def _signed(events: list[dict[str, Any]], verifier: str) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(events).encode()
+    digest = hmac.new(verifier.encode(), body, hashlib.sha256).digest()
+    return body, {
+        "intuit-signature": base64.b64encode(digest).decode(),
+        "content-type": "application/json",
+    }
+
+
+async def test_a_burst_of_1000_notifications_over_both_processes_is_applied_once_each(
+    two: Cluster,
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        made = [
+            await create_invoice(_user(http, two.apps[0].base_url), deal, f"soak-b{deal}")
+            for deal in (105, 106)
+        ]
+        assert {m.kind for m in made} == {"created"}
+        burst = "burst-" + secrets.token_hex(4)
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        events = [
+            {
+                "specversion": "1.0",
+                "id": f"{burst}-{n}",
+                "source": "intuit.test",
+                "type": "qbo.invoice.updated.v1",
+                "datacontenttype": "application/json",
+                "time": at,
+                "intuitentityid": made[n % 2].invoice_id,
+                "intuitaccountid": US_REALM,
+                "data": {},
+            }
+            for n in range(1000)
+        ]
+        verifier = REAL_MODE["QBO_WEBHOOK_VERIFIER_TOKEN"]
+        forged, headers = _signed([{**events[0], "id": f"{burst}-forged"}], "not-the-verifier")
+        refused = await http.post(
+            two.apps[1].base_url + "/quickbooks/webhooks", content=forged, headers=headers
+        )
+        assert refused.status_code in (401, 403)
+
+        mark = (await two.upstreams.state())["api_requests"]
+        # Ten deliveries of 100 over both processes at once, and Intuit's retry of two of
+        # them to the other process.
+        batches = [events[n : n + 100] for n in range(0, 1000, 100)]
+        deliveries = [(two.apps[n % 2], batch) for n, batch in enumerate(batches)]
+        deliveries += [(two.apps[(n + 1) % 2], batches[n]) for n in (0, 1)]
+        answers = await asyncio.gather(
+            *(
+                http.post(app.base_url + "/quickbooks/webhooks", content=body, headers=signed)
+                for app, batch in deliveries
+                for body, signed in [_signed(batch, verifier)]
+            )
+        )
+        assert [a.status_code for a in answers] == [200] * 12
+
+    async def stored() -> list[QuickBooksWebhookEvent]:
+        engine = create_engine(two.database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                rows = await session.scalars(
+                    select(QuickBooksWebhookEvent).where(
+                        QuickBooksWebhookEvent.dedup_key.like(f"ce:{burst}-%")
+                    )
+                )
+                return list(rows)
+        finally:
+            await engine.dispose()
+
+    async def all_applied() -> bool:
+        rows = await stored()
+        return len(rows) == 1000 and all(r.processed_at is not None for r in rows)
+
+    await _until(all_applied, 30)
+    rows = await stored()
+    assert {r.outcome for r in rows} == {"applied"}
+    assert f"ce:{burst}-forged" not in {r.dedup_key for r in rows}
+    response = await two.upstreams.http.get("/control/requests", params={"since": mark})
+    reads = response.json()["requests"]
+    # Each worker round reads the invoices its claimed events name in one query: at most
+    # one round per delivery, never one read per event.
+    assert 1 <= len(reads) <= len(deliveries), reads
+    assert all("FROM Invoice" in r["query"].get("query", "") for r in reads), reads
