@@ -2,7 +2,7 @@
 fails at random, one process is killed mid-create and started again; then the books are
 checked. Run by ``make soak`` (never by ``make test``):
 
-    .venv/bin/python -m bench.soak [--seconds 180] [--users 6] [--seed 1]
+    .venv/bin/python -m bench.soak [--seconds 180] [--users 8] [--seed 1]
 
 Set-up (loopback only): the stand-ins in a process of their own
 (``python -m extension.sandbox.standalone``), two ``python -m extension serve`` processes on a
@@ -387,7 +387,7 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=float, default=180.0, help="length of the load (default 180)"
     )
-    parser.add_argument("--users", type=int, default=6, help="people working at once (default 6)")
+    parser.add_argument("--users", type=int, default=8, help="people working at once (default 8)")
     parser.add_argument("--seed", type=int, default=1, help="seeds the faults and the people")
     parser.add_argument(
         "--sqlite", action="store_true", help="SQLite and one process even if PostgreSQL answers"
