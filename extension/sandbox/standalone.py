@@ -82,6 +82,7 @@ class _Upstreams:
         self.hold: _Hold | None = None
         self.stalled: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()  # by earlier fault settings
+        sandbox.asgi.add_exception_handler(httpx.TimeoutException, self._stall)
         self.app = Starlette(
             routes=[
                 Mount("/sandbox", app=sandbox.asgi, name="sandbox"),
@@ -117,13 +118,15 @@ class _Upstreams:
             receive = await _received_in_full(receive)
             hold.held += 1
             await hold.released.wait()
-        try:
-            await self.app(scope, receive, send)
-        except httpx.TimeoutException:
-            # The stand-in's injected timeout (before or after its commit): say nothing and
-            # keep the connection open until the client gives up on it.
-            self.stalled[str(scope.get("method"))] += 1
-            await _until_disconnected(receive, self.stall_seconds)
+        await self.app(scope, receive, send)
+
+    async def _stall(self, request: Request, exc: Exception) -> Response:
+        """The stand-in's injected timeout (before or after its commit): say nothing and keep
+        the connection open until the client gives up on it; what is answered then reaches
+        nobody. (In process, the same exception reaches the app's client as a timeout.)"""
+        self.stalled[request.method] += 1
+        await _until_disconnected(request.receive, self.stall_seconds)
+        return Response(status_code=504)
 
     # ---- controls ---------------------------------------------------------------------------
 
