@@ -16,8 +16,10 @@ Each simulated person, over HTTP as the browser does it, picks a deal and opens 
 presses Refresh, creates an invoice in the modal (links, submit, waits, "Try again" when told
 QuickBooks did not confirm it), or sends or voids an invoice from the panel. Each create
 carries a marker in its private note, so every invoice in QuickBooks names its draft. A
-quarter into the run one app process is killed with SIGKILL while creates are in flight, and
-started again two seconds later; meanwhile people are sent to the other one.
+quarter into the run QuickBooks holds the invoice POSTs it receives until one of the second
+process's creates is under way, that process is killed with SIGKILL, QuickBooks finishes the
+held invoices, and the process is started again two seconds later; meanwhile people are sent
+to the other one.
 
 After the load the faults stop and everyone whose create was not settled opens the modal
 again to finish it (the app offers to); a draft the dead process held waits out its lease
@@ -62,7 +64,7 @@ from sqlalchemy import select
 from extension.invoicing.create_drafts import LEASE
 from extension.store.db import create_engine, create_sessionmaker
 from extension.store.invoice_models import CreateAttempt
-from tests.cluster import US_REALM, AppProcess, Cluster, cluster, set_up_company
+from tests.cluster import US_REALM, AppProcess, Cluster, Upstreams, cluster, set_up_company
 from tests.cluster_users import (
     Outcome,
     User,
@@ -162,16 +164,25 @@ async def _person(
 
 
 async def _kill_mid_create(
-    apps: list[AppProcess], balancer: Balancer, tally: Tally, at: float
+    apps: list[AppProcess], upstreams: Upstreams, balancer: Balancer, tally: Tally, at: float
 ) -> str:
     await asyncio.sleep(at)
-    deadline = time.monotonic() + 20
-    while tally.in_flight["create submit"] == 0 and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
     victim = apps[-1]
+    submitting = f"create submit {victim.base_url}"
+    # QuickBooks holds the invoice POSTs it receives until one of the victim's creates is
+    # under way, so the kill lands while QuickBooks works on an invoice it asked for.
+    await upstreams.control("hold", {"method": "POST", "path_contains": "/invoice"})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        held = (await upstreams.state())["held"]
+        if held and tally.in_flight[submitting]:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.3)
     balancer.down.add(victim.name)
     victim.kill()
-    killed = f"{victim.name}, {tally.in_flight['create submit']} create submits in flight"
+    killed = f"{victim.name}, its create submits in flight: {tally.in_flight[submitting]}"
+    await upstreams.control("hold", {})
     await asyncio.sleep(2)
     await victim.start()
     balancer.down.discard(victim.name)
@@ -350,7 +361,7 @@ async def _run(args: argparse.Namespace) -> int:
                     )
                     for n in range(args.users)
                 ]
-                kill = _kill_mid_create(two.apps, balancer, tally, args.seconds / 4)
+                kill = _kill_mid_create(two.apps, two.upstreams, balancer, tally, args.seconds / 4)
                 results = await asyncio.gather(kill, *people)
                 load_seconds = time.monotonic() - started
                 await two.upstreams.control("faults", {})

@@ -61,7 +61,8 @@ class User:
         self.user_id = user_id
         self.session = ""
         self._record = record or (lambda kind, response, seconds: None)
-        # Requests sent and not answered yet, by kind (shared by everyone who passes one).
+        # Requests sent and not answered yet, by kind and by "kind base-url" (shared by
+        # everyone who passes the same counter).
         self.in_flight: Counter[str] = Counter() if in_flight is None else in_flight
 
     async def request(
@@ -72,16 +73,17 @@ class User:
             headers["X-App-Session"] = self.session
         if hx:
             headers["HX-Request"] = "true"
-        url = self.pick() + path
+        base = self.pick()
         started = _now()
-        self.in_flight[kind] += 1
+        where = f"{kind} {base}"
+        self.in_flight.update((kind, where))
         try:
-            response = await self.http.request(method, url, headers=headers, **kwargs)
+            response = await self.http.request(method, base + path, headers=headers, **kwargs)
         except httpx.TransportError:
             self._record(kind, None, _now() - started)
             raise
         finally:
-            self.in_flight[kind] -= 1
+            self.in_flight.subtract((kind, where))
         self._record(kind, response, _now() - started)
         return response
 
