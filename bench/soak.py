@@ -91,6 +91,7 @@ class Tally:
     unworded: list[str] = field(default_factory=list)
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # marker -> where it ended
     in_flight: Counter[str] = field(default_factory=Counter)  # requests, by kind
+    killed_at: float = 0.0  # time.monotonic() of the SIGKILL
 
     def record(self, kind: str, response: httpx.Response | None, seconds: float) -> None:
         if response is None:
@@ -181,6 +182,7 @@ async def _kill_mid_create(
     await asyncio.sleep(0.3)
     balancer.down.add(victim.name)
     victim.kill()
+    tally.killed_at = time.monotonic()
     killed = f"{victim.name}, its create submits in flight: {tally.in_flight[submitting]}"
     await upstreams.control("hold", {})
     await asyncio.sleep(2)
@@ -366,7 +368,7 @@ async def _run(args: argparse.Namespace) -> int:
                 load_seconds = time.monotonic() - started
                 await two.upstreams.control("faults", {})
                 # A draft the killed process held is claimable once its lease has run out.
-                lease_left = LEASE.total_seconds() - (time.monotonic() - started - args.seconds / 4)
+                lease_left = LEASE.total_seconds() - (time.monotonic() - tally.killed_at)
                 if lease_left > 0:
                     print(
                         f"soak: load done; {lease_left:.0f} s until the killed process's leases end"
