@@ -170,16 +170,19 @@ async def _kill_mid_create(
     await asyncio.sleep(at)
     victim = apps[-1]
     submitting = f"create submit {victim.base_url}"
-    # QuickBooks holds the invoice POSTs it receives until one of the victim's creates is
-    # under way, so the kill lands while QuickBooks works on an invoice it asked for.
-    await upstreams.control("hold", {"method": "POST", "path_contains": "/invoice"})
+    # QuickBooks holds the invoice POSTs it receives until every create submit in flight has
+    # reached it and one of them is the victim's, so the kill lands while QuickBooks works on
+    # an invoice the victim asked for (a submit that fails before its POST leaves the count).
+    await upstreams.control("hold", {"method": "POST", "path_endswith": "/invoice"})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         held = (await upstreams.state())["held"]
-        if held and tally.in_flight[submitting]:
-            break
+        in_flight = tally.in_flight["create submit"]
+        if tally.in_flight[submitting] and held >= in_flight:
+            await asyncio.sleep(0.3)
+            if (await upstreams.state())["held"] >= tally.in_flight["create submit"]:
+                break
         await asyncio.sleep(0.1)
-    await asyncio.sleep(0.3)
     balancer.down.add(victim.name)
     victim.kill()
     tally.killed_at = time.monotonic()

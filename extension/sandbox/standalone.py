@@ -59,6 +59,7 @@ class _Hold:
 
     method: str = ""
     path_contains: str = ""
+    path_endswith: str = ""
     released: asyncio.Event = field(default_factory=asyncio.Event)
     held: int = 0
 
@@ -69,6 +70,7 @@ class _Hold:
             and "/quickbooks/v3/company/" in path
             and (not self.method or scope.get("method") == self.method)
             and self.path_contains in path
+            and path.endswith(self.path_endswith)
         )
 
 
@@ -195,14 +197,19 @@ class _Upstreams:
         return JSONResponse({"rates": rates})
 
     async def set_hold(self, request: Request) -> Response:
-        """``{"method": "POST", "path_contains": "/invoice"}`` holds matching QuickBooks API
-        requests; ``{}`` releases the held ones and stops holding."""
+        """``{"method": "POST", "path_contains": "/invoice"}`` (or ``"path_endswith"``)
+        holds matching QuickBooks API requests; ``{}`` releases the held ones and stops
+        holding. ``held`` in the state counts the requests held since."""
         body = await request.json()
         if self.hold is not None:
             self.hold.released.set()
             self.hold = None
         if body:
-            self.hold = _Hold(str(body.get("method", "")), str(body.get("path_contains", "")))
+            self.hold = _Hold(
+                str(body.get("method", "")),
+                str(body.get("path_contains", "")),
+                str(body.get("path_endswith", "")),
+            )
         return JSONResponse({"holding": bool(body)})
 
     async def clock(self, request: Request) -> Response:
