@@ -47,6 +47,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import os
 import random
 import secrets
 import statistics
@@ -170,18 +171,16 @@ async def _kill_mid_create(
     await asyncio.sleep(at)
     victim = apps[-1]
     submitting = f"create submit {victim.base_url}"
-    # QuickBooks holds the invoice POSTs it receives until every create submit in flight has
-    # reached it and one of them is the victim's, so the kill lands while QuickBooks works on
-    # an invoice the victim asked for (a submit that fails before its POST leaves the count).
+    # QuickBooks holds the invoice POSTs it receives until one comes from the victim (the
+    # process owning the connection's port), so the kill lands while QuickBooks works on an
+    # invoice the victim asked for.
     await upstreams.control("hold", {"method": "POST", "path_endswith": "/invoice"})
     deadline = time.monotonic() + 30
+    assert victim.process is not None
     while time.monotonic() < deadline:
-        held = (await upstreams.state())["held"]
-        in_flight = tally.in_flight["create submit"]
-        if tally.in_flight[submitting] and held >= in_flight:
-            await asyncio.sleep(0.3)
-            if (await upstreams.state())["held"] >= tally.in_flight["create submit"]:
-                break
+        ports = set((await upstreams.state())["held_from_ports"])
+        if ports & _ports_of(victim.process.pid):
+            break
         await asyncio.sleep(0.1)
     balancer.down.add(victim.name)
     victim.kill()
@@ -192,6 +191,24 @@ async def _kill_mid_create(
     await victim.start()
     balancer.down.discard(victim.name)
     return killed
+
+
+def _ports_of(pid: int) -> set[int]:
+    """Local TCP ports of the sockets process ``pid`` has open (Linux /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[9] in inodes:
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
 
 
 async def _drafts(database_url: str) -> list[CreateAttempt]:

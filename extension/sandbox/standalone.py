@@ -62,6 +62,7 @@ class _Hold:
     path_endswith: str = ""
     released: asyncio.Event = field(default_factory=asyncio.Event)
     held: int = 0
+    clients: list[int] = field(default_factory=list)  # the callers' ports, while held
 
     def matches(self, scope: Scope) -> bool:
         path = str(scope.get("path", ""))
@@ -119,7 +120,12 @@ class _Upstreams:
             # on, which it finishes even if the caller has gone by then.
             receive = await _received_in_full(receive)
             hold.held += 1
-            await hold.released.wait()
+            port = int((scope.get("client") or ("", 0))[1])
+            hold.clients.append(port)
+            try:
+                await hold.released.wait()
+            finally:
+                hold.clients.remove(port)
         await self.app(scope, receive, send)
 
     async def _stall(self, request: Request, exc: Exception) -> Response:
@@ -162,6 +168,7 @@ class _Upstreams:
                 ),
                 "stalled": dict(self.stalled),
                 "held": self.hold.held if self.hold else 0,
+                "held_from_ports": list(self.hold.clients) if self.hold else [],
             }
         )
 
