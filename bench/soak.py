@@ -177,15 +177,20 @@ async def _kill_mid_create(
     await upstreams.control("hold", {"method": "POST", "path_endswith": "/invoice"})
     deadline = time.monotonic() + 30
     assert victim.process is not None
+    held = 0
     while time.monotonic() < deadline:
         ports = set((await upstreams.state())["held_from_ports"])
-        if ports & _ports_of(victim.process.pid):
+        held = len(ports & _ports_of(victim.process.pid))
+        if held and tally.in_flight[submitting]:
             break
         await asyncio.sleep(0.1)
     balancer.down.add(victim.name)
     victim.kill()
     tally.killed_at = time.monotonic()
-    killed = f"{victim.name}, its create submits in flight: {tally.in_flight[submitting]}"
+    killed = (
+        f"{victim.name}, its create submits in flight: {tally.in_flight[submitting]}, "
+        f"its invoice POSTs held at QuickBooks: {held}"
+    )
     await upstreams.control("hold", {})
     await asyncio.sleep(2)
     await victim.start()
