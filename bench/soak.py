@@ -174,7 +174,8 @@ async def _kill_mid_create(
     # QuickBooks holds the invoice POSTs it receives until one comes from the victim (the
     # process owning the connection's port), so the kill lands while QuickBooks works on an
     # invoice the victim asked for.
-    await upstreams.control("hold", {"method": "POST", "path_endswith": "/invoice"})
+    creates = {"method": "POST", "path_endswith": "/invoice", "query_lacks": "operation="}
+    await upstreams.control("hold", creates)
     deadline = time.monotonic() + 30
     assert victim.process is not None
     held = 0

@@ -60,6 +60,7 @@ class _Hold:
     method: str = ""
     path_contains: str = ""
     path_endswith: str = ""
+    query_lacks: str = ""  # e.g. "operation=": a create, not a void, delete or update
     released: asyncio.Event = field(default_factory=asyncio.Event)
     held: int = 0
     clients: list[int] = field(default_factory=list)  # the callers' ports, while held
@@ -72,6 +73,7 @@ class _Hold:
             and (not self.method or scope.get("method") == self.method)
             and self.path_contains in path
             and path.endswith(self.path_endswith)
+            and not (self.query_lacks and self.query_lacks.encode() in scope["query_string"])
         )
 
 
@@ -204,9 +206,9 @@ class _Upstreams:
         return JSONResponse({"rates": rates})
 
     async def set_hold(self, request: Request) -> Response:
-        """``{"method": "POST", "path_contains": "/invoice"}`` (or ``"path_endswith"``)
-        holds matching QuickBooks API requests; ``{}`` releases the held ones and stops
-        holding. ``held`` in the state counts the requests held since."""
+        """``{"method": "POST", "path_contains": "/invoice"}`` (or ``"path_endswith"``, and
+        ``"query_lacks"``) holds matching QuickBooks API requests; ``{}`` releases the held
+        ones and stops holding. ``held`` in the state counts the requests held since."""
         body = await request.json()
         if self.hold is not None:
             self.hold.released.set()
@@ -216,6 +218,7 @@ class _Upstreams:
                 str(body.get("method", "")),
                 str(body.get("path_contains", "")),
                 str(body.get("path_endswith", "")),
+                str(body.get("query_lacks", "")),
             )
         return JSONResponse({"holding": bool(body)})
 

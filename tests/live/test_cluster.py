@@ -42,6 +42,8 @@ from tests.integration.test_serving import REAL_MODE
 pytestmark = [pytest.mark.postgres, pytest.mark.asyncio(loop_scope="module")]
 
 DEAL = 101
+# Invoice creates only: POST …/invoice without ?operation= (void, delete and updates have one).
+CREATES = {"method": "POST", "path_endswith": "/invoice", "query_lacks": "operation="}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -147,7 +149,7 @@ async def test_one_draft_posted_through_both_processes_at_once_is_one_invoice(
         form = await _ready_form(_user(http, two.apps[0].base_url))
         fields = {**form.fields, "details-private_note": marker}
         # QuickBooks answers no invoice POST until every click is in.
-        await two.upstreams.control("hold", {"method": "POST", "path_contains": "/invoice"})
+        await two.upstreams.control("hold", CREATES)
         clicks = [
             asyncio.ensure_future(_through(form, app.base_url).submit(**fields))
             for app in two.apps
@@ -185,7 +187,7 @@ async def test_a_process_killed_mid_create_leaves_a_draft_that_settles_once(
     async with httpx.AsyncClient(timeout=30) as http:
         form = await _ready_form(_user(http, victim.base_url))
         key = form.draft_key
-        await two.upstreams.control("hold", {"method": "POST", "path_contains": "/invoice"})
+        await two.upstreams.control("hold", CREATES)
         click = asyncio.ensure_future(form.submit(**{"details-private_note": marker}))
 
         async def held() -> bool:
