@@ -10,7 +10,7 @@ PORT ?= 8000
 CATALOGS := $(wildcard extension/locale/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test setup migrate lint typecheck pytest catalogs clean bench
+.PHONY: run test setup migrate lint typecheck pytest catalogs clean bench soak
 
 run: setup migrate
 	$(PY) -m extension serve --host $(HOST) --port $(PORT)
@@ -57,6 +57,11 @@ pytest: setup
 BENCH_ARGS ?=
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Faults and load (README: "Soak"): two app processes, random QuickBooks faults, a SIGKILL,
+# then QuickBooks checked against the database. A few minutes; never part of `make test`.
+soak: setup
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) static/node_modules data $(COMPILED)

@@ -5,6 +5,11 @@ Pipedrive API/OAuth stand-in (``pipedrive``) and the QuickBooks stand-in (``quic
 app's upstream clients reach it in-process through ``httpx.ASGITransport``; the stand-ins call
 the app back (webhooks, uninstall) through ``app_http``, attached by the app's lifespan.
 Their state lives in memory for the life of the process.
+
+``base_url`` is where the stand-ins are reached: ``{APP_BASE_URL}/sandbox`` when mounted in the
+app (sandbox mode), or their own loopback origin when they run in a process of their own
+(:mod:`extension.sandbox.standalone`, for several app processes sharing one Pipedrive and one
+QuickBooks). ``settings.app_base_url`` is always where the app is reached (callbacks, webhooks).
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ __all__ = ["Sandbox", "build_sandbox"]
 
 
 class Sandbox:
-    def __init__(self, settings: Settings, manifest: Manifest) -> None:
+    def __init__(self, settings: Settings, manifest: Manifest, base_url: str | None = None) -> None:
         self.settings = settings
+        self.base_url = (base_url or settings.sandbox_base_url).rstrip("/")
         self.manifest = manifest
         self.templates = create_templates()
         self._app_http: httpx.AsyncClient | None = None
@@ -67,5 +73,5 @@ class Sandbox:
         }
 
 
-def build_sandbox(settings: Settings) -> Sandbox:
-    return Sandbox(settings, load_manifest())
+def build_sandbox(settings: Settings, base_url: str | None = None) -> Sandbox:
+    return Sandbox(settings, load_manifest(), base_url)

@@ -183,7 +183,7 @@ def deal_view(deal_id: int) -> dict[str, Any]:
 
 
 def discovery(sandbox: Sandbox) -> dict[str, Any]:
-    base = sandbox.settings.sandbox_base_url
+    base = sandbox.base_url
     return {
         "app_base_url": sandbox.settings.app_base_url,
         "host": {

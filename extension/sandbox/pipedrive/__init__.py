@@ -38,7 +38,7 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
 
 def discovery(sandbox: Sandbox) -> dict[str, Any]:
     state = stand_in(sandbox)
-    base = sandbox.settings.sandbox_base_url + "/pipedrive"
+    base = sandbox.base_url + "/pipedrive"
     return {
         "base_url": base,
         "client_id": state.client_id,

@@ -216,7 +216,7 @@ def stand_in(sandbox: Sandbox) -> PipedriveStandIn:
         state = PipedriveStandIn(
             client_id=settings.pipedrive_client_id,
             client_secret=str(settings.pipedrive_client_secret),
-            api_domain=f"{settings.sandbox_base_url}/pipedrive/company/northwind-sandbox",
+            api_domain=f"{sandbox.base_url}/pipedrive/company/northwind-sandbox",
         )
         _REGISTRY[sandbox] = state
     return state

@@ -70,7 +70,7 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
 
 
 def discovery(sandbox: Sandbox) -> dict[str, Any]:
-    base = sandbox.settings.sandbox_base_url + "/quickbooks"
+    base = sandbox.base_url + "/quickbooks"
     return {
         "api_base_url": base,
         "authorize_url": base + "/connect/oauth2",

@@ -207,6 +207,9 @@ def api_routes(stand_in: QuickBooksStandIn, webhooks: WebhookSender) -> list[Bas
             fault.times -= 1
             if fault.times <= 0:
                 config.faults.remove(fault)
+        elif config.random_faults is not None:
+            fault = config.random_faults.draw(request.method)
+        if fault is not None:
             if fault.kind == "timeout":
                 raise httpx.ReadTimeout("stand-in: injected timeout")
             if fault.kind == "throttle":

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -18,6 +20,7 @@ __all__ = [
     "Clock",
     "StandInConfig",
     "InjectedFault",
+    "RandomFaults",
     "RecordedRequest",
     "Change",
     "CompanyState",
@@ -62,6 +65,37 @@ class InjectedFault:
 
 
 @dataclass(slots=True)
+class RandomFaults:
+    """Faults drawn at random for a load test: per kind, the probability that an API request
+    gets it (requests an :class:`InjectedFault` already matched are left alone). A seeded
+    generator makes a run repeatable for the same sequence of requests. A timeout after
+    commit only hits writes (POST): on a read it would be a plain timeout."""
+
+    rates: dict[FaultKind, float]
+    seed: int = 0
+    injected: Counter[str] = field(default_factory=Counter)
+    _rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if any(not 0.0 <= rate <= 1.0 for rate in self.rates.values()):
+            raise ValueError("every fault rate is a probability from 0 to 1")
+        if sum(self.rates.values()) > 1.0:
+            raise ValueError("the fault rates add up to more than 1")
+        self._rng = random.Random(self.seed)
+
+    def draw(self, method: str) -> InjectedFault | None:
+        roll = self._rng.random()
+        for kind, rate in self.rates.items():
+            if roll < rate:
+                if kind == "timeout_after_commit" and method != "POST":
+                    kind = "timeout"
+                self.injected[kind] += 1
+                return InjectedFault(kind)
+            roll -= rate
+        return None
+
+
+@dataclass(slots=True)
 class StandInConfig:
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 8726400
@@ -75,6 +109,7 @@ class StandInConfig:
     latency: float = 0.0
     hold: asyncio.Event | None = None
     faults: list[InjectedFault] = field(default_factory=list)
+    random_faults: RandomFaults | None = None
     webhooks_enabled: bool = True
     webhook_format: Literal["legacy", "cloudevents"] = "cloudevents"
 
