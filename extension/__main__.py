@@ -17,7 +17,7 @@ import socket
 import sys
 from collections.abc import Callable
 
-from extension.settings import Settings, SettingsError
+from extension.settings import MAX_IN_FLIGHT, Settings, SettingsError
 
 __all__ = ["main"]
 
@@ -56,6 +56,15 @@ def _listen_as_tcp() -> None:
     uvicorn.Config.bind_socket = bind_socket  # type: ignore[method-assign,assignment]
 
 
+def share_quickbooks_limit(workers: int) -> None:
+    """Intuit allows 10 requests in flight per QuickBooks company, whoever sends them: the
+    workers of one server share them (one that exceeds it gets 429 and rests the company for
+    the rest of the minute). An operator running several hosts sets QBO_MAX_IN_FLIGHT for
+    them all; set, it is kept."""
+    if workers > 1:
+        os.environ.setdefault("QBO_MAX_IN_FLIGHT", str(max(1, MAX_IN_FLIGHT // workers)))
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -66,6 +75,7 @@ def _serve(host: str, port: int, workers: int) -> None:
     # Without an explicit public URL, the app is wherever it was told to listen. Set in the
     # environment, so that the workers, which read their settings from it, agree.
     os.environ.setdefault("APP_BASE_URL", f"http://{host}:{port}")
+    share_quickbooks_limit(workers)
     settings = _settings_or_exit()
     if settings.sandbox and workers > 1:
         sys.exit(

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from extension.accounts.runtime import AccountsRuntime
 from extension.invoicing.live_sync import live_sync
 from extension.observability import RequestIdMiddleware
+from extension.quickbooks.limits import RealmLimits
 from extension.sandbox import Sandbox, build_sandbox
 from extension.security.crypto import TokenCipher
 from extension.security.headers import SecurityHeadersMiddleware
@@ -126,7 +127,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 session_signer=SessionSigner(secret_key),
                 pipedrive_http=pipedrive_http,
                 quickbooks_http=quickbooks_http,
-                runtime=AccountsRuntime(),
+                runtime=AccountsRuntime(
+                    realm_limits=RealmLimits(max_in_flight=settings.qbo_max_in_flight)
+                ),
                 sandbox=sandbox,
             )
             state: State = {"services": services}

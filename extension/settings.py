@@ -39,6 +39,7 @@ SANDBOX_PREFIX = "/sandbox"
 RECONCILE_DEFAULT = 300.0
 RECONCILE_SANDBOX_DEFAULT = 60.0
 _RECONCILE_RANGE = (1.0, 3600.0)
+MAX_IN_FLIGHT = 10  # Intuit's limit of concurrent requests per company (realm)
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 _DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -98,6 +99,9 @@ class Settings:
     reconcile_interval: float = RECONCILE_DEFAULT
     # QBO_BACKGROUND_SYNC: this process applies webhook events and reconciles (off: serve only).
     background_sync: bool = True
+    # QBO_MAX_IN_FLIGHT: requests this process may have in flight to one QuickBooks company.
+    # Intuit allows 10 per company in all; N processes should each take 10 / N.
+    qbo_max_in_flight: int = MAX_IN_FLIGHT
 
     @property
     def sandbox_base_url(self) -> str:
@@ -156,6 +160,7 @@ class Settings:
             get("QBO_RECONCILE_SECONDS"),
             RECONCILE_SANDBOX_DEFAULT if sandbox else RECONCILE_DEFAULT,
         )
+        max_in_flight = _in_flight(get("QBO_MAX_IN_FLIGHT"))
         background = get("QBO_BACKGROUND_SYNC", "1").lower()
         if background not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
             raise SettingsError("QBO_BACKGROUND_SYNC must be 1 or 0 (on or off)")
@@ -237,7 +242,17 @@ class Settings:
             log_level=log_level,
             reconcile_interval=reconcile_interval,
             background_sync=_truthy(background),
+            qbo_max_in_flight=max_in_flight,
         )
+
+
+def _in_flight(raw: str) -> int:
+    if not raw:
+        return MAX_IN_FLIGHT
+    value = int(raw) if raw.strip().isdigit() else 0
+    if not 1 <= value <= MAX_IN_FLIGHT:
+        raise SettingsError(f"QBO_MAX_IN_FLIGHT must be a whole number from 1 to {MAX_IN_FLIGHT}")
+    return value
 
 
 def _seconds(raw: str, default: float) -> float:

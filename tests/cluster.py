@@ -201,7 +201,16 @@ async def cluster(
     started: list[AppProcess] = []
     try:
         await _until_answering(upstream_url + "/control/state", process, log)
-        env = {**common, **upstreams.app_settings(), "DATABASE_URL": database_url, **settings}
+        # The processes share Intuit's 10 requests in flight per company, as the README says
+        # an operator running several of them sets it.
+        share = {"QBO_MAX_IN_FLIGHT": str(max(1, 10 // apps))}
+        env = {
+            **common,
+            **upstreams.app_settings(),
+            "DATABASE_URL": database_url,
+            **share,
+            **settings,
+        }
         await _migrate(env, tmp_path)
         for n, port in enumerate(ports):
             app = AppProcess(chr(ord("a") + n), port, env, tmp_path)

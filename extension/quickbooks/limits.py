@@ -87,6 +87,10 @@ class RealmLimits:
         return f"RealmLimits(realms={len(self._windows)})"
 
     @property
+    def max_in_flight(self) -> int:
+        return self._max_in_flight
+
+    @property
     def window(self) -> float:
         return self._window
 

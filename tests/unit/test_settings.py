@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from extension.__main__ import share_quickbooks_limit
+from extension.app import create_app
 from extension.settings import Settings, SettingsError
+from extension.store.migrate import upgrade_async
+from tests.support import make_settings
 
 REAL = {
     "PIPEDRIVE_CLIENT_ID": "pd-id",
@@ -70,6 +77,9 @@ def test_missing_required_setting_is_named(missing: str) -> None:
         ("QBO_RECONCILE_SECONDS", "0"),
         ("QBO_RECONCILE_SECONDS", "86400"),
         ("QBO_BACKGROUND_SYNC", "maybe"),
+        ("QBO_MAX_IN_FLIGHT", "0"),
+        ("QBO_MAX_IN_FLIGHT", "11"),
+        ("QBO_MAX_IN_FLIGHT", "five"),
     ],
 )
 def test_malformed_setting_is_named(name: str, value: str) -> None:
@@ -132,3 +142,27 @@ def test_reconciler_interval_and_background_sync() -> None:
         {**REAL, "QBO_RECONCILE_SECONDS": "120", "QBO_BACKGROUND_SYNC": "off"}
     )
     assert (chosen.reconcile_interval, chosen.background_sync) == (120.0, False)
+
+
+async def test_requests_in_flight_per_company_default_to_intuits_limit_and_may_be_shared(
+    tmp_path: Path,
+) -> None:
+    assert Settings.from_env(REAL).qbo_max_in_flight == 10
+    url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
+    await upgrade_async(url)
+    app = create_app(make_settings(url, QBO_MAX_IN_FLIGHT="5"))
+    async with app.router.lifespan_context(app) as state:
+        services = dict(state or {})["services"]
+        assert services.runtime.realm_limits.max_in_flight == 5  # what the QuickBooks client obeys
+
+
+@pytest.mark.parametrize(("workers", "share"), [(1, None), (2, "5"), (3, "3"), (16, "1")])
+def test_the_workers_of_one_server_share_intuits_ten_requests_in_flight(
+    monkeypatch: pytest.MonkeyPatch, workers: int, share: str | None
+) -> None:
+    monkeypatch.delenv("QBO_MAX_IN_FLIGHT", raising=False)
+    share_quickbooks_limit(workers)
+    assert os.environ.get("QBO_MAX_IN_FLIGHT") == share
+    monkeypatch.setenv("QBO_MAX_IN_FLIGHT", "4")  # the operator's choice for several hosts
+    share_quickbooks_limit(workers)
+    assert os.environ["QBO_MAX_IN_FLIGHT"] == "4"
