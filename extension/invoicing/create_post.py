@@ -66,6 +66,8 @@ from extension.store.models import utcnow
 __all__ = [
     "submit",
     "check_number",
+    "finalize_post",
+    "release_claim",
 ]
 
 logger = logging.getLogger(__name__)
@@ -171,7 +173,9 @@ async def _claim(
     return claim.outcome
 
 
-async def _fail(services: Services, attempt: CreateAttempt, error: Exception, rotate: bool) -> None:
+async def release_claim(
+    services: Services, attempt: CreateAttempt, error: Exception, rotate: bool
+) -> None:
     """Release the claim. ``rotate``: nothing can exist under this requestid (QuickBooks
     refused it, or the invoice was never sent under it), so the next try gets a fresh one."""
     code = error.code if isinstance(error, QuickBooksRejected) else type(error).__name__
@@ -186,16 +190,17 @@ async def _fail(services: Services, attempt: CreateAttempt, error: Exception, ro
         )
 
 
-async def _finalize(
-    services: Services, user: SessionUser, attempt: CreateAttempt, deal: Deal, invoice: Invoice
+async def finalize_post(
+    services: Services, attempt: CreateAttempt, deal_title: str, invoice: Invoice
 ) -> CreatedInvoice:
     """Posted: mark it, link it to the deal and mirror it, in one transaction."""
     now = utcnow()
+    company_id = attempt.company_id
     version = invoice_version(invoice, realm_id=attempt.realm_id, read_at=now, voided=False)
     async with services.sessionmaker() as session, session.begin():
         try:
             await record_success(
-                session, user.company_id, attempt.draft_key, invoice_id=invoice.id, now=now
+                session, company_id, attempt.draft_key, invoice_id=invoice.id, now=now
             )
         except PostedAsAnotherInvoice as exc:
             # One requestid, two answers: cannot happen unless QuickBooks forgot the id.
@@ -204,18 +209,18 @@ async def _finalize(
         try:
             await link_invoice(
                 session,
-                user.company_id,
+                company_id,
                 realm_id=attempt.realm_id,
                 invoice_id=invoice.id,
                 deal_id=attempt.deal_id,
-                deal_title=deal.title,
+                deal_title=deal_title,
                 origin=LinkOrigin.CREATED,
                 user_id=attempt.user_id,
                 now=now,
             )
         except InvoiceLinkedElsewhere as exc:  # a new invoice is on no deal yet
             logger.error("created invoice %s is already on deal %s", exc.invoice_id, exc.deal_id)
-        await upsert_invoices(session, user.company_id, attempt.realm_id, [version], read_at=now)
+        await upsert_invoices(session, company_id, attempt.realm_id, [version], read_at=now)
     return CreatedInvoice(
         draft_key=attempt.draft_key,
         deal_id=attempt.deal_id,
@@ -257,7 +262,7 @@ async def _post(
         try:
             await quickbooks.update_customer(update)
         except QuickBooksError as exc:
-            await _fail(services, attempt, exc, rotate=True)
+            await release_claim(services, attempt, exc, rotate=True)
             problems = fault_problems(exc, None) if isinstance(exc, QuickBooksRejected) else ()
             on_customer = tuple(
                 replace(p, field="customer-update_customer") if p.field == "form" else p
@@ -268,12 +273,12 @@ async def _post(
     try:
         invoice = await quickbooks.create_invoice_from_body(stored, requestid=attempt.request_id)
     except QuickBooksRejected as exc:
-        await _fail(services, attempt, exc, rotate=True)
+        await release_claim(services, attempt, exc, rotate=True)
         return failure.screen(fault_problems(exc, failure.draft), ScreenNotice.REFUSED, exc)
     except QuickBooksError as exc:
-        await _fail(services, attempt, exc, rotate=False)
+        await release_claim(services, attempt, exc, rotate=False)
         return failure.screen((), ScreenNotice.MAY_HAVE_COMMITTED, exc)
-    return await _finalize(services, user, attempt, failure.deal, invoice)
+    return await finalize_post(services, attempt, failure.deal.title, invoice)
 
 
 async def submit(

@@ -33,6 +33,7 @@ from typing import Literal
 from extension.accounts.quickbooks_connection import client_for_company
 from extension.invoicing.change_apply import apply_changes
 from extension.invoicing.change_plan import ChangePlan
+from extension.invoicing.draft_recovery import settle_abandoned_posts
 from extension.invoicing.mirror_sync import read_by_ids
 from extension.quickbooks.bulk import ChangeSet
 from extension.quickbooks.errors import (
@@ -205,6 +206,12 @@ class Reconciler:
 
     async def _reconcile(self, key: tuple[int, str], now: datetime | None) -> bool:
         company_id, realm_id = key
+        try:
+            # Drafts whose process died mid-post: their invoices then show on their deals.
+            await settle_abandoned_posts(self.services, company_id, realm_id, limits=self.limits)
+        except QuickBooksError as exc:
+            # They wait for the next round (or their person); the round itself goes on.
+            logger.warning("finishing abandoned drafts of company %s failed: %s", company_id, exc)
         try:
             done = await reconcile_company(
                 self.services, company_id, realm_id, holder=self.holder, limits=self.limits, now=now

@@ -49,10 +49,12 @@ that lost its lease cannot mark failed an attempt its successor is posting.
 :func:`record_success` is accepted from anyone: one requestid has one outcome, and whoever
 learns it first may record it.
 
-Crash recovery: :func:`unresolved_attempts` lists, across companies, the attempts whose outcome
-is unknown (posting with an expired lease, failed with a kept requestid); claiming and replaying
-each settles it exactly once. Every function runs in the caller's transaction, and a claim must
-be committed before QuickBooks is called, or other processes cannot see it.
+Crash recovery: :func:`abandoned_posts` lists a company's posts whose holder died (posting with
+an expired lease); claiming one with ``abandoned_only`` and replaying it settles it exactly
+once, without the person (the reconciler does). A failed post with a kept requestid waits for
+its person's "Try again"; :func:`unresolved_attempts` lists both kinds across companies. Every
+function runs in the caller's transaction, and a claim must be committed before QuickBooks is
+called, or other processes cannot see it.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ __all__ = [
     "record_success",
     "record_failure",
     "unresolved_attempts",
+    "abandoned_posts",
     "unresolved_for_deal",
     "purge_abandoned_drafts",
 ]
@@ -215,15 +218,23 @@ async def claim_attempt(
     body: str,
     lease: timedelta,
     now: datetime | None = None,
+    abandoned_only: bool = False,
 ) -> Claim:
-    """Try to become the one caller that posts this draft now (see the module's rules)."""
+    """Try to become the one caller that posts this draft now (see the module's rules).
+    ``abandoned_only``: only a post whose holder died (posting, lease expired), for a caller
+    acting without the person: a draft they left open or saw fail stays theirs to decide."""
     at = now or utcnow()
-    claimable = or_(
-        CreateAttempt.state.in_((AttemptState.OPEN.value, AttemptState.FAILED.value)),
-        and_(
-            CreateAttempt.state == AttemptState.POSTING.value,
-            CreateAttempt.lease_expires_at <= at,
-        ),
+    abandoned = and_(
+        CreateAttempt.state == AttemptState.POSTING.value,
+        CreateAttempt.lease_expires_at <= at,
+    )
+    claimable = (
+        abandoned
+        if abandoned_only
+        else or_(
+            CreateAttempt.state.in_((AttemptState.OPEN.value, AttemptState.FAILED.value)),
+            abandoned,
+        )
     )
     for _ in range(_MAX_ROUNDS):
         won = await session.scalar(
@@ -357,6 +368,31 @@ async def unresolved_attempts(
                     CreateAttempt.request_body.is_not(None),
                 ),
             )
+        )
+        .order_by(CreateAttempt.updated_at, CreateAttempt.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def abandoned_posts(
+    session: AsyncSession,
+    company_id: int,
+    realm_id: str,
+    *,
+    now: datetime | None = None,
+    limit: int = 20,
+) -> list[CreateAttempt]:
+    """This company's posts whose holder died (posting, lease expired), oldest first."""
+    at = now or utcnow()
+    rows = await session.scalars(
+        select(CreateAttempt)
+        .where(
+            CreateAttempt.company_id == company_id,
+            CreateAttempt.realm_id == realm_id,
+            CreateAttempt.state == AttemptState.POSTING.value,
+            CreateAttempt.lease_expires_at <= at,
+            CreateAttempt.request_body.is_not(None),
         )
         .order_by(CreateAttempt.updated_at, CreateAttempt.id)
         .limit(limit)
