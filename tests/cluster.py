@@ -31,6 +31,7 @@ from bs4 import BeautifulSoup
 
 from extension.security.iframe_jwt import sign_iframe_token
 from tests.integration.test_serving import REAL_MODE, _environment, _free_port
+from tests.support import connect_with_ticket
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
@@ -266,21 +267,7 @@ async def connect_quickbooks(http: httpx.AsyncClient, admin_id: int, realm_id: s
     headers = {"X-App-Session": session_token(settings.text)}
     ticket = await http.post("/settings/connect-ticket", headers=headers)
     assert ticket.status_code == 200, ticket.text
-    start = await http.post("/quickbooks/connect", data={"ticket": ticket.json()["ticket"]})
-    assert start.status_code == 303, start.text
-    consent = await http.get(start.headers["location"])
-    assert consent.status_code == 200, consent.text
-    form = BeautifulSoup(consent.text, "html.parser").find("form")
-    assert form is not None
-    data = {
-        str(i["name"]): str(i.get("value", ""))
-        for i in form.find_all("input")
-        if i.get("type") != "radio"
-    }
-    data.update(realm_id=realm_id, decision="connect")
-    decided = await http.post(str(form["action"]), data=data)
-    assert decided.status_code == 302, decided.text
-    back = await http.get(decided.headers["location"])
+    back = await connect_with_ticket(http, ticket.json()["ticket"], realm_id)
     assert back.status_code == 200, back.text
 
 

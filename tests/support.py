@@ -228,7 +228,15 @@ async def connect_through_consent(
     Intuit's page; come back to the callback."""
     ticket = await connect_ticket(client, services, company_id=company_id, user_id=user_id)
     assert ticket.status_code == 200, ticket.text
-    start = await client.post("/quickbooks/connect", data={"ticket": ticket.json()["ticket"]})
+    return await connect_with_ticket(client, ticket.json()["ticket"], realm_id)
+
+
+async def connect_with_ticket(
+    client: httpx.AsyncClient, ticket: str, realm_id: str
+) -> httpx.Response:
+    """The connect window from its ticket: Intuit's consent page, pick ``realm_id``, Connect;
+    the callback's answer."""
+    start = await client.post("/quickbooks/connect", data={"ticket": ticket})
     assert start.status_code == 303, start.text
     consent = await client.get(start.headers["location"])
     assert consent.status_code == 200, consent.text
@@ -241,5 +249,5 @@ async def connect_through_consent(
     }
     data.update(realm_id=realm_id, decision="connect")
     decided = await client.post(str(form["action"]), data=data)
-    assert decided.status_code == 302
+    assert decided.status_code == 302, decided.text
     return await client.get(decided.headers["location"])
