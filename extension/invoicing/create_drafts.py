@@ -19,6 +19,7 @@ from typing import TypeVar
 from extension.accounts.quickbooks_connection import client_for_company
 from extension.accounts.users import SessionUser
 from extension.invoicing.drafts import DraftLine
+from extension.invoicing.invoice_status import was_emailed
 from extension.invoicing.mirroring import invoice_version
 from extension.invoicing.sending import send_request_id
 from extension.invoicing.status import CompanyStatus
@@ -149,7 +150,7 @@ def _created_view(attempt: CreateAttempt, row: MirroredInvoice) -> CreatedInvoic
         balance=row.balance,
         due_date=row.due_date,
         bill_email=row.bill_email,
-        emailed=row.email_status == "EmailSent" or row.delivered_at is not None,
+        emailed=was_emailed(row.email_status, row.delivered_at),
         emailed_at=row.delivered_at,
     )
 

@@ -12,14 +12,14 @@ offered to be finished first.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
 
 from extension.accounts.pipedrive_access import client_for_user
 from extension.accounts.quickbooks_connection import client_for_company
 from extension.accounts.users import SessionUser
+from extension.concurrency import together
 from extension.i18n import UserLocale
 from extension.invoicing.books import Books, read_books
 from extension.invoicing.company_settings import SettingsValues, load_settings
@@ -61,25 +61,7 @@ __all__ = [
 ]
 
 
-A = TypeVar("A")
-B = TypeVar("B")
-C = TypeVar("C")
 _PRODUCT_READS = 8  # Pipedrive products read at once when the form opens
-
-
-async def _together(
-    first: Awaitable[A], second: Awaitable[B], third: Awaitable[C]
-) -> tuple[A, B, C]:
-    """``asyncio.gather`` that, when one read fails, cancels the others before the failure
-    goes up (a hidden deal stops the reads started beside it)."""
-    one, two, three = (asyncio.ensure_future(a) for a in (first, second, third))
-    try:
-        return await asyncio.gather(one, two, three)  # type: ignore[return-value]
-    except BaseException:
-        for task in (one, two, three):
-            task.cancel()
-        await asyncio.gather(one, two, three, return_exceptions=True)
-        raise
 
 
 # ---- opening ---------------------------------------------------------------------------------
@@ -221,7 +203,7 @@ async def open_form(
     quickbooks = await client_for_company(services, user.company_id)
     # First round trip: the deal and its lines as this user (hidden deals stop here) beside
     # QuickBooks' company lists and the settings, none of which needs another.
-    (deal, lines), books, settings = await _together(
+    (deal, lines), books, settings = await together(
         pipedrive.deal_and_products(deal_id),
         read_books(quickbooks, locale.zone),
         in_session(services, load_settings, user.company_id),
@@ -236,7 +218,7 @@ async def open_form(
         return Busy(deal_id, attempt.draft_key)
     # Second: what the deal names (person, organization, products) and the remembered links.
     product_ids = list(dict.fromkeys(p.product_id for p in lines if p.product_id))
-    context, links, catalog = await _together(
+    context, links, catalog = await together(
         pipedrive.deal_context(deal_id, deal=deal, products=lines),
         _links(services, user.company_id, quickbooks.realm_id, deal, lines),
         _catalog(pipedrive, product_ids),

@@ -37,6 +37,7 @@ from extension.invoicing.create_screen import CreateScreen, ScreenNotice, build_
 from extension.invoicing.draft_form import parse_draft_form
 from extension.invoicing.drafts import DealReference, DraftInvoice
 from extension.invoicing.fault_fields import fault_problems
+from extension.invoicing.invoice_status import was_emailed
 from extension.invoicing.mirroring import invoice_version
 from extension.invoicing.preflight import Lookups, preflight
 from extension.invoicing.problems import Problem, Severity, blocking, merge
@@ -232,7 +233,7 @@ async def finalize_post(
         balance=invoice.balance,
         due_date=invoice.due_date,
         bill_email=invoice.bill_email,
-        emailed=invoice.email_status == "EmailSent",
+        emailed=was_emailed(invoice.email_status, invoice.delivered_at),
         emailed_at=invoice.delivered_at,
     )
 

@@ -16,7 +16,12 @@ from decimal import Decimal
 from enum import StrEnum
 from urllib.parse import urlencode
 
-from extension.invoicing.invoice_status import InvoiceState, InvoiceStatus, derive_status
+from extension.invoicing.invoice_status import (
+    InvoiceState,
+    InvoiceStatus,
+    derive_status,
+    was_emailed,
+)
 from extension.settings import Settings
 from extension.store.invoice_models import MirroredInvoice
 from extension.store.link_models import DealInvoiceLink
@@ -142,7 +147,7 @@ def row_from_mirror(
         today=today,
         voided=row.voided,
         deleted=row.deleted,
-        emailed=row.email_status == "EmailSent" or row.delivered_at is not None,
+        emailed=was_emailed(row.email_status, row.delivered_at),
         emailed_at=row.delivered_at,
     )
     closed = status.state in (InvoiceState.VOIDED, InvoiceState.DELETED)

@@ -105,10 +105,15 @@ def invoice_status(
         today=today,
         voided=voided or (invoice is not None and invoice.looks_voided),
         deleted=invoice is None or invoice.deleted or deleted,
-        emailed=invoice is not None
-        and (invoice.email_status == "EmailSent" or invoice.delivered_at is not None),
+        emailed=invoice is not None and was_emailed(invoice.email_status, invoice.delivered_at),
         emailed_at=invoice.delivered_at if invoice is not None else None,
     )
+
+
+def was_emailed(email_status: str, delivered_at: datetime | None) -> bool:
+    """QuickBooks says an invoice was sent by its EmailStatus, or by a delivery time (an invoice
+    sent from QuickBooks' own screen may carry only the latter)."""
+    return email_status == "EmailSent" or delivered_at is not None
 
 
 def derive_status(

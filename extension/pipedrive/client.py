@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from extension.concurrency import together
 from extension.pipedrive.errors import (
     PipedriveError,
     PipedriveForbidden,
@@ -236,14 +237,7 @@ class PipedriveClient:
         """The deal and its product lines, read side by side: neither needs the other, so the
         user waits one round trip instead of two. Raises as :meth:`deal` does when the user may
         not see the deal (the lines' read is then cancelled)."""
-        lines = asyncio.ensure_future(self.deal_products(deal_id))
-        try:
-            deal = await self.deal(deal_id)
-        except BaseException:
-            lines.cancel()
-            await asyncio.gather(lines, return_exceptions=True)
-            raise
-        return deal, await lines
+        return await together(self.deal(deal_id), self.deal_products(deal_id))
 
     async def deal_context(
         self,
